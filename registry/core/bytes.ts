@@ -1,0 +1,284 @@
+/**
+ * Byte helpers shared by every encoder in core: strict hex, and a bounded
+ * big-endian reader and writer. Readers throw {@linkcode DecodeError} instead
+ * of reading past the end, so truncated input never yields a wrong value.
+ *
+ * @module
+ */
+
+import { DecodeError } from "./errors.ts";
+
+const U64_MAX = (1n << 64n) - 1n;
+const HEX_RE = /^(?:[0-9a-f]{2})*$/;
+
+/**
+ * Lower-case hex of some bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(toHex(new Uint8Array([0, 255])), "00ff");
+ * ```
+ */
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/**
+ * Parse hex strictly: even length, `0-9a-f` (upper case accepted), and an
+ * exact byte length when `length` is given.
+ *
+ * @throws {DecodeError} `bad_hex` or `bad_length`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(fromHex("00FF"), new Uint8Array([0, 255]));
+ * assert.throws(() => fromHex("abc"), { code: "bad_hex" });
+ * assert.throws(() => fromHex("00", 32), { code: "bad_length" });
+ * ```
+ */
+export function fromHex(hex: string, length?: number): Uint8Array {
+  const lower = hex.toLowerCase();
+  if (!HEX_RE.test(lower)) {
+    throw new DecodeError("bad_hex", "expected an even number of hex digits");
+  }
+  const out = new Uint8Array(lower.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = parseInt(lower.slice(i * 2, i * 2 + 2), 16);
+  }
+  if (length !== undefined && out.length !== length) {
+    throw new DecodeError(
+      "bad_length",
+      `expected ${length} bytes (${length * 2} hex digits), got ${out.length}`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Compare two byte strings lexicographically (as unsigned bytes), like
+ * `memcmp` followed by length. Returns a negative, zero or positive number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert(compareBytes(new Uint8Array([1]), new Uint8Array([2])) < 0);
+ * ```
+ */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Whether two byte strings are equal.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert(bytesEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2])));
+ * ```
+ */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && compareBytes(a, b) === 0;
+}
+
+/**
+ * Concatenate byte strings.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(concat(new Uint8Array([1]), new Uint8Array([2])), new Uint8Array([1, 2]));
+ * ```
+ */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Appends big-endian integers and raw bytes to a growing buffer. Values out
+ * of range throw {@linkcode DecodeError} `out_of_range` rather than wrapping.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const w = new ByteWriter();
+ * w.u8(1).u16(2).u64(3n);
+ * assert.equal(toHex(w.finish()), "0100020000000000000003");
+ * ```
+ */
+export class ByteWriter {
+  #buf = new Uint8Array(256);
+  #len = 0;
+
+  #reserve(n: number): number {
+    const at = this.#len;
+    if (at + n > this.#buf.length) {
+      const next = new Uint8Array(Math.max(this.#buf.length * 2, at + n));
+      next.set(this.#buf.subarray(0, at));
+      this.#buf = next;
+    }
+    this.#len += n;
+    return at;
+  }
+
+  /** Append one unsigned byte. */
+  u8(v: number): this {
+    checkUint(v, 0xff, "u8");
+    this.#buf[this.#reserve(1)] = v;
+    return this;
+  }
+
+  /** Append an unsigned 16-bit big-endian integer. */
+  u16(v: number): this {
+    checkUint(v, 0xffff, "u16");
+    const at = this.#reserve(2);
+    this.#buf[at] = v >>> 8;
+    this.#buf[at + 1] = v & 0xff;
+    return this;
+  }
+
+  /** Append an unsigned 32-bit big-endian integer. */
+  u32(v: number): this {
+    checkUint(v, 0xffffffff, "u32");
+    const at = this.#reserve(4);
+    new DataView(this.#buf.buffer).setUint32(at, v);
+    return this;
+  }
+
+  /** Append an unsigned 64-bit big-endian integer. */
+  u64(v: bigint): this {
+    if (typeof v !== "bigint" || v < 0n || v > U64_MAX) {
+      throw new DecodeError("out_of_range", `u64 out of range: ${v}`);
+    }
+    const at = this.#reserve(8);
+    new DataView(this.#buf.buffer).setBigUint64(at, v);
+    return this;
+  }
+
+  /** Append raw bytes; when `length` is given they must be exactly that long. */
+  bytes(b: Uint8Array, length?: number): this {
+    if (length !== undefined && b.length !== length) {
+      throw new DecodeError(
+        "bad_length",
+        `expected ${length} bytes, got ${b.length}`,
+      );
+    }
+    this.#buf.set(b, this.#reserve(b.length));
+    return this;
+  }
+
+  /** The bytes written so far (a copy). */
+  finish(): Uint8Array {
+    return this.#buf.slice(0, this.#len);
+  }
+}
+
+function checkUint(v: number, max: number, what: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new DecodeError("out_of_range", `${what} out of range: ${v}`);
+  }
+}
+
+/**
+ * Reads big-endian integers and raw bytes from a buffer, throwing
+ * {@linkcode DecodeError} `truncated` instead of reading past the end, and
+ * `trailing_bytes` from {@linkcode ByteReader.end} when input is left over.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const r = new ByteReader(fromHex("0100020000000000000003"));
+ * assert.equal(r.u8(), 1);
+ * assert.equal(r.u16(), 2);
+ * assert.equal(r.u64(), 3n);
+ * r.end();
+ * assert.throws(() => r.u8(), { code: "truncated" });
+ * ```
+ */
+export class ByteReader {
+  readonly #buf: Uint8Array;
+  readonly #view: DataView;
+  readonly #what: string;
+  #at = 0;
+
+  /** Read from `buf`; `what` names the thing being decoded in errors. */
+  constructor(buf: Uint8Array, what = "input") {
+    this.#buf = buf;
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.#what = what;
+  }
+
+  /** Current offset from the start. */
+  get offset(): number {
+    return this.#at;
+  }
+
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.#buf.length - this.#at;
+  }
+
+  #take(n: number): number {
+    if (this.#at + n > this.#buf.length) {
+      throw new DecodeError(
+        "truncated",
+        `${this.#what} is truncated: needed ${n} more bytes at offset ${this.#at}, ${this.remaining} left`,
+      );
+    }
+    const at = this.#at;
+    this.#at += n;
+    return at;
+  }
+
+  /** Read one unsigned byte. */
+  u8(): number {
+    return this.#buf[this.#take(1)]!;
+  }
+
+  /** Read an unsigned 16-bit big-endian integer. */
+  u16(): number {
+    return this.#view.getUint16(this.#take(2));
+  }
+
+  /** Read an unsigned 32-bit big-endian integer. */
+  u32(): number {
+    return this.#view.getUint32(this.#take(4));
+  }
+
+  /** Read an unsigned 64-bit big-endian integer. */
+  u64(): bigint {
+    return this.#view.getBigUint64(this.#take(8));
+  }
+
+  /** Read `n` raw bytes (a copy). */
+  bytes(n: number): Uint8Array {
+    const at = this.#take(n);
+    return this.#buf.slice(at, at + n);
+  }
+
+  /** Assert the whole input was consumed. */
+  end(): void {
+    if (this.remaining !== 0) {
+      throw new DecodeError(
+        "trailing_bytes",
+        `${this.#what} has ${this.remaining} unexpected trailing bytes at offset ${this.#at}`,
+      );
+    }
+  }
+}
