@@ -91,3 +91,64 @@ export class VerifyError extends CoreError {
     super(code, message);
   }
 }
+
+/** Codes of {@linkcode StakingError}. */
+export type StakingErrorCode =
+  | "operator_stake_too_low"
+  | "fee_out_of_range"
+  | "too_many_contributors"
+  | "duplicate_contributor"
+  | "reservation_too_small"
+  | "stake_over_cap"
+  | "node_key_is_wallet"
+  | "not_accepting_contributions"
+  | "contribution_too_small"
+  | "contribution_too_large"
+  | "no_free_slot"
+  | "not_a_contributor"
+  | "unlock_already_requested"
+  | "unlock_too_early"
+  | "not_funded";
+
+/**
+ * A registration, contribution or unlock request that breaks a staking rule
+ * (network.md §6). The message says which rule and the numbers involved.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(new StakingError("no_free_slot", "all 10 spots taken").code, "no_free_slot");
+ * ```
+ */
+export class StakingError extends CoreError {
+  /** Which rule was broken. */
+  declare readonly code: StakingErrorCode;
+  /** Build a staking error. */
+  constructor(code: StakingErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** Codes of {@linkcode LifecycleError}. */
+export type LifecycleErrorCode =
+  | "invalid_transition"
+  | "proof_too_soon"
+  | "epoch_went_backwards";
+
+/**
+ * An event that does not apply to a node in its current state.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(new LifecycleError("proof_too_soon", "wait").code, "proof_too_soon");
+ * ```
+ */
+export class LifecycleError extends CoreError {
+  /** Which rule was broken. */
+  declare readonly code: LifecycleErrorCode;
+  /** Build a lifecycle error. */
+  constructor(code: LifecycleErrorCode, message: string) {
+    super(code, message);
+  }
+}

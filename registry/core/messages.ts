@@ -1,0 +1,593 @@
+/**
+ * Signed messages: the one canonical binary encoding of every write the
+ * registry accepts. Each message carries the network id, a timestamp and a
+ * per-signer sequence number (replay protection), and each signature covers a
+ * domain-separation tag naming the message kind, so a signature made for one
+ * purpose can never be replayed as another. The byte layout is specified in
+ * `README.md` ("Signed messages").
+ *
+ * @module
+ */
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { ByteReader, bytesEqual, ByteWriter, concat, toHex } from "./bytes.ts";
+import { DecodeError, VerifyError } from "./errors.ts";
+import { PUBLIC_KEY_LENGTH, sign, SIGNATURE_LENGTH, verify } from "./keys.ts";
+import { MAX_CONTRIBUTORS } from "./params.ts";
+
+/** Version byte of the message encoding. */
+export const MESSAGE_VERSION = 1;
+/** Bytes before the kind-specific fields: version, kind, network, timestamp, sequence. */
+export const MESSAGE_HEADER_LENGTH = 1 + 1 + 1 + 8 + 8;
+/** Largest encoded message (a registration with every reserved spot, two signatures). */
+export const MAX_MESSAGE_LENGTH = MESSAGE_HEADER_LENGTH + 32 + 32 + 8 + 2 + 1 +
+  (MAX_CONTRIBUTORS - 1) * 40 + 2 * SIGNATURE_LENGTH;
+
+/** Kind codes on the wire (the second byte). */
+export const MESSAGE_KINDS = {
+  register_node: 1,
+  contribute: 2,
+  unlock_request: 3,
+  uptime_proof: 4,
+  faucet_request: 5,
+} as const;
+
+/** Name of a message kind. */
+export type MessageKind = keyof typeof MESSAGE_KINDS;
+
+/** Fields every message carries. */
+export interface MessageCommon {
+  /** One-byte network id ({@linkcode NETWORK_IDS}). */
+  network: number;
+  /** Unix seconds when signed; the registry refuses it outside its clock tolerance. */
+  timestamp: number;
+  /** Per-signer counter; the registry accepts only a sequence above the signer's last. */
+  sequence: number;
+}
+
+/** A reserved contribution spot named at registration. */
+export interface Reservation {
+  /** Wallet public key the spot is reserved for. */
+  wallet: Uint8Array;
+  /** Amount, atomic units, the wallet must contribute at least. */
+  amount: bigint;
+}
+
+/** Register a node: signed by the node key (possession) and the operator wallet (stake). */
+export interface RegisterNode extends MessageCommon {
+  /** Kind tag. */
+  kind: "register_node";
+  /** The node's Ed25519 identity key. */
+  nodePubkey: Uint8Array;
+  /** The operator's wallet key; its stake is locked. */
+  operator: Uint8Array;
+  /** Atomic units the operator stakes now. */
+  operatorStake: bigint;
+  /** Operator fee, basis points of 10,000. */
+  feeBasisPoints: number;
+  /** Spots reserved for named contributors. */
+  reserved: Reservation[];
+}
+
+/** Contribute stake to a node awaiting contributions. Signed by the wallet. */
+export interface Contribute extends MessageCommon {
+  /** Kind tag. */
+  kind: "contribute";
+  /** Contributing wallet. */
+  wallet: Uint8Array;
+  /** Node contributed to. */
+  nodePubkey: Uint8Array;
+  /** Atomic units. */
+  amount: bigint;
+}
+
+/** Ask for a node's stakes to unlock. Signed by a contributor's wallet. */
+export interface UnlockRequest extends MessageCommon {
+  /** Kind tag. */
+  kind: "unlock_request";
+  /** Requesting contributor's wallet. */
+  wallet: Uint8Array;
+  /** Node to unlock. */
+  nodePubkey: Uint8Array;
+}
+
+/** A node's uptime proof (network.md §6). Signed by the node key. */
+export interface UptimeProof extends MessageCommon {
+  /** Kind tag. */
+  kind: "uptime_proof";
+  /** The proving node. */
+  nodePubkey: Uint8Array;
+  /** Public IPv4 address, dotted quad. */
+  ipv4: string;
+  /** Storage server HTTPS port. */
+  httpsPort: number;
+  /** Storage server QUIC / OMQ port. */
+  quicPort: number;
+  /** Service node software version. */
+  nodeVersion: [number, number, number];
+  /** Storage server version. */
+  storageVersion: [number, number, number];
+}
+
+/** Ask the devnet faucet for coins. Signed by the receiving wallet. */
+export interface FaucetRequest extends MessageCommon {
+  /** Kind tag. */
+  kind: "faucet_request";
+  /** Receiving wallet. */
+  wallet: Uint8Array;
+  /** Atomic units asked for. */
+  amount: bigint;
+}
+
+/** Any message body. */
+export type MessageBody =
+  | RegisterNode
+  | Contribute
+  | UnlockRequest
+  | UptimeProof
+  | FaucetRequest;
+
+/** A decoded message whose signatures have been verified. */
+export interface SignedMessage<B extends MessageBody = MessageBody> {
+  /** The fields. */
+  body: B;
+  /** Signatures in the kind's fixed order (registration: node key, then operator). */
+  signatures: Uint8Array[];
+  /** The full canonical encoding (fields then signatures). */
+  bytes: Uint8Array;
+  /** The key whose sequence number this message consumes. */
+  signer: Uint8Array;
+  /** Hex SHA-256 of `bytes`: a stable id for logs and idempotency. */
+  id: string;
+}
+
+/**
+ * The domain-separation tag each signature of a message kind covers:
+ * `snode-registry/msg/v1/<kind>\n` in UTF-8, prepended to the unsigned bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(new TextDecoder().decode(domainTag("contribute")), "snode-registry/msg/v1/contribute\n");
+ * ```
+ */
+export function domainTag(kind: MessageKind): Uint8Array {
+  return new TextEncoder().encode(`snode-registry/msg/v1/${kind}\n`);
+}
+
+/** Keys whose signatures a message needs, in wire order. */
+function signersOf(body: MessageBody): Uint8Array[] {
+  switch (body.kind) {
+    case "register_node":
+      return [body.nodePubkey, body.operator];
+    case "uptime_proof":
+      return [body.nodePubkey];
+    case "contribute":
+    case "unlock_request":
+    case "faucet_request":
+      return [body.wallet];
+  }
+}
+
+/** The key whose sequence a message consumes: the wallet, or the node for proofs. */
+function sequenceOwner(body: MessageBody): Uint8Array {
+  const signers = signersOf(body);
+  return signers[signers.length - 1]!;
+}
+
+/**
+ * The canonical unsigned bytes of a message (what the signatures cover, after
+ * the domain tag). Throws on any field out of range, so nothing unencodable is
+ * ever signed.
+ *
+ * @throws {DecodeError} `out_of_range` / `bad_length` for invalid fields.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const bytes = encodeUnsigned({
+ *   kind: "faucet_request", network: 3, timestamp: 1, sequence: 1,
+ *   wallet: new Uint8Array(32), amount: 5n,
+ * });
+ * assert.equal(bytes.length, MESSAGE_HEADER_LENGTH + 32 + 8);
+ * ```
+ */
+export function encodeUnsigned(body: MessageBody): Uint8Array {
+  const w = new ByteWriter();
+  w.u8(MESSAGE_VERSION).u8(MESSAGE_KINDS[body.kind]).u8(body.network);
+  w.u64(safeIntToU64(body.timestamp, "timestamp"));
+  w.u64(safeIntToU64(body.sequence, "sequence"));
+  switch (body.kind) {
+    case "register_node":
+      if (body.reserved.length > MAX_CONTRIBUTORS - 1) {
+        throw new DecodeError(
+          "out_of_range",
+          `at most ${
+            MAX_CONTRIBUTORS - 1
+          } reserved spots (the operator is the 10th contributor)`,
+        );
+      }
+      w.bytes(body.nodePubkey, PUBLIC_KEY_LENGTH);
+      w.bytes(body.operator, PUBLIC_KEY_LENGTH);
+      w.u64(body.operatorStake).u16(body.feeBasisPoints);
+      w.u8(body.reserved.length);
+      for (const r of body.reserved) {
+        w.bytes(r.wallet, PUBLIC_KEY_LENGTH).u64(r.amount);
+      }
+      break;
+    case "contribute":
+      w.bytes(body.wallet, PUBLIC_KEY_LENGTH);
+      w.bytes(body.nodePubkey, PUBLIC_KEY_LENGTH);
+      w.u64(body.amount);
+      break;
+    case "unlock_request":
+      w.bytes(body.wallet, PUBLIC_KEY_LENGTH);
+      w.bytes(body.nodePubkey, PUBLIC_KEY_LENGTH);
+      break;
+    case "uptime_proof":
+      w.bytes(body.nodePubkey, PUBLIC_KEY_LENGTH);
+      w.bytes(parseIpv4(body.ipv4), 4);
+      w.u16(body.httpsPort).u16(body.quicPort);
+      for (const v of [...body.nodeVersion, ...body.storageVersion]) w.u8(v);
+      break;
+    case "faucet_request":
+      w.bytes(body.wallet, PUBLIC_KEY_LENGTH);
+      w.u64(body.amount);
+      break;
+  }
+  return w.finish();
+}
+
+/**
+ * Sign a message. `secretKeys` are in the kind's signer order: for a
+ * registration the node key then the operator wallet; otherwise the one
+ * signer. Each signature covers `domainTag(kind) || encodeUnsigned(body)`.
+ *
+ * @throws {DecodeError} for invalid fields; {@linkcode VerifyError}
+ * `bad_signature` when a secret key does not belong to the named signer.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(4);
+ * const msg = signMessage({
+ *   kind: "faucet_request", network: 3, timestamp: 1_700_000_000, sequence: 1,
+ *   wallet: publicKeyOf(sk), amount: 10n,
+ * }, [sk]);
+ * assert.equal(decodeMessage(msg.bytes, 3).id, msg.id);
+ * ```
+ */
+export function signMessage<B extends MessageBody>(
+  body: B,
+  secretKeys: readonly Uint8Array[],
+): SignedMessage<B> {
+  const unsigned = encodeUnsigned(body);
+  const preimage = concat(domainTag(body.kind), unsigned);
+  const signers = signersOf(body);
+  if (secretKeys.length !== signers.length) {
+    throw new DecodeError(
+      "out_of_range",
+      `${body.kind} needs ${signers.length} signature(s), got ${secretKeys.length} key(s)`,
+    );
+  }
+  const signatures = secretKeys.map((sk) => sign(sk, preimage));
+  signatures.forEach((sig, i) => {
+    if (!verify(signers[i]!, preimage, sig)) {
+      throw new VerifyError(
+        "bad_signature",
+        `secret key ${i + 1} does not match the ${signerName(body, i)}`,
+      );
+    }
+  });
+  const bytes = concat(unsigned, ...signatures);
+  return {
+    body,
+    signatures,
+    bytes,
+    signer: sequenceOwner(body),
+    id: toHex(sha256(bytes)),
+  };
+}
+
+/**
+ * Decode a message and verify every signature it needs (strict RFC 8032).
+ * The result is trustworthy as to *who* signed it; timestamps and sequence
+ * numbers are checked against state by {@linkcode checkTimestamp} and the
+ * registry.
+ *
+ * @throws {DecodeError} `truncated`, `oversized`, `trailing_bytes`,
+ * `unsupported_version`, `unknown_kind`, `wrong_network`, `out_of_range`;
+ * {@linkcode VerifyError} `bad_signature`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.throws(() => decodeMessage(new Uint8Array([1, 9]), 3), { code: "truncated" });
+ * ```
+ */
+export function decodeMessage(
+  bytes: Uint8Array,
+  expectedNetwork: number,
+): SignedMessage {
+  if (bytes.length > MAX_MESSAGE_LENGTH) {
+    throw new DecodeError(
+      "oversized",
+      `message is ${bytes.length} bytes, more than the ${MAX_MESSAGE_LENGTH} any message can be`,
+    );
+  }
+  const r = new ByteReader(bytes, "message");
+  const version = r.u8();
+  const kindCode = r.u8();
+  const network = r.u8();
+  const timestamp = u64ToSafeInt(r.u64(), "timestamp");
+  const sequence = u64ToSafeInt(r.u64(), "sequence");
+  if (version !== MESSAGE_VERSION) {
+    throw new DecodeError(
+      "unsupported_version",
+      `message version ${version} is not supported (expected ${MESSAGE_VERSION})`,
+    );
+  }
+  const kind = kindName(kindCode);
+  if (network !== expectedNetwork) {
+    throw new DecodeError(
+      "wrong_network",
+      `message is for network ${network}, this is network ${expectedNetwork}`,
+    );
+  }
+  const common = { network, timestamp, sequence };
+  let body: MessageBody;
+  switch (kind) {
+    case "register_node": {
+      const nodePubkey = r.bytes(32);
+      const operator = r.bytes(32);
+      const operatorStake = r.u64();
+      const feeBasisPoints = r.u16();
+      const count = r.u8();
+      if (count > MAX_CONTRIBUTORS - 1) {
+        throw new DecodeError(
+          "out_of_range",
+          `${count} reserved spots; at most ${MAX_CONTRIBUTORS - 1}`,
+        );
+      }
+      const reserved: Reservation[] = [];
+      for (let i = 0; i < count; i++) {
+        reserved.push({ wallet: r.bytes(32), amount: r.u64() });
+      }
+      body = {
+        kind,
+        ...common,
+        nodePubkey,
+        operator,
+        operatorStake,
+        feeBasisPoints,
+        reserved,
+      };
+      break;
+    }
+    case "contribute":
+      body = {
+        kind,
+        ...common,
+        wallet: r.bytes(32),
+        nodePubkey: r.bytes(32),
+        amount: r.u64(),
+      };
+      break;
+    case "unlock_request":
+      body = { kind, ...common, wallet: r.bytes(32), nodePubkey: r.bytes(32) };
+      break;
+    case "uptime_proof":
+      body = {
+        kind,
+        ...common,
+        nodePubkey: r.bytes(32),
+        ipv4: formatIpv4(r.bytes(4)),
+        httpsPort: r.u16(),
+        quicPort: r.u16(),
+        nodeVersion: [r.u8(), r.u8(), r.u8()],
+        storageVersion: [r.u8(), r.u8(), r.u8()],
+      };
+      break;
+    case "faucet_request":
+      body = { kind, ...common, wallet: r.bytes(32), amount: r.u64() };
+      break;
+  }
+  const unsignedLength = r.offset;
+  const signers = signersOf(body);
+  const signatures = signers.map(() => r.bytes(SIGNATURE_LENGTH));
+  r.end();
+  const preimage = concat(domainTag(kind), bytes.subarray(0, unsignedLength));
+  signers.forEach((pk, i) => {
+    if (!verify(pk, preimage, signatures[i]!)) {
+      throw new VerifyError(
+        "bad_signature",
+        `${kind}: the ${signerName(body, i)}'s signature does not verify`,
+      );
+    }
+  });
+  const copy = bytes.slice();
+  return {
+    body,
+    signatures,
+    bytes: copy,
+    signer: sequenceOwner(body),
+    id: toHex(sha256(copy)),
+  };
+}
+
+/**
+ * Check a message's timestamp against the registry's clock: it must be
+ * within `toleranceSeconds` either side of `nowSeconds` (network.md §6: 5 min).
+ *
+ * @throws {VerifyError} `stale_timestamp`, saying by how much and which way.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const body = { kind: "unlock_request", network: 3, timestamp: 1000, sequence: 1,
+ *   wallet: new Uint8Array(32), nodePubkey: new Uint8Array(32) } as const;
+ * checkTimestamp(body, 1200, 300);
+ * assert.throws(() => checkTimestamp(body, 2000, 300), { code: "stale_timestamp" });
+ * ```
+ */
+export function checkTimestamp(
+  body: MessageCommon,
+  nowSeconds: number,
+  toleranceSeconds: number,
+): void {
+  const skew = body.timestamp - nowSeconds;
+  if (Math.abs(skew) > toleranceSeconds) {
+    const way = skew > 0 ? "ahead of" : "behind";
+    throw new VerifyError(
+      "stale_timestamp",
+      `message timestamp is ${Math.abs(skew)} s ${way} the registry's clock ` +
+        `(tolerance ${toleranceSeconds} s): check the signer's clock`,
+    );
+  }
+}
+
+/**
+ * Whether two messages have the same canonical encoding.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(5);
+ * const body = { kind: "faucet_request", network: 3, timestamp: 1, sequence: 1,
+ *   wallet: publicKeyOf(sk), amount: 1n } as const;
+ * assert(sameMessage(signMessage(body, [sk]), signMessage(body, [sk])));
+ * ```
+ */
+export function sameMessage(a: SignedMessage, b: SignedMessage): boolean {
+  return bytesEqual(a.bytes, b.bytes);
+}
+
+const REACHABILITY_TAG = "snode-registry/challenge/v1\n";
+
+/**
+ * The bytes a node signs to answer the registry's reachability challenge:
+ * `"snode-registry/challenge/v1\n" || network u8 || node pubkey 32 || nonce 32`.
+ * Binding the network and the node key stops a challenge answered by one
+ * node (or on one network) being replayed for another.
+ *
+ * @throws {DecodeError} `bad_length` unless the key and nonce are 32 bytes.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf, sign } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(6);
+ * const nonce = new Uint8Array(32).fill(1);
+ * const pk = publicKeyOf(sk);
+ * const sig = sign(sk, challengePreimage(3, pk, nonce));
+ * assert(verifyChallenge(3, pk, nonce, sig));
+ * assert.equal(verifyChallenge(1, pk, nonce, sig), false);
+ * ```
+ */
+export function challengePreimage(
+  network: number,
+  nodePubkey: Uint8Array,
+  nonce: Uint8Array,
+): Uint8Array {
+  return new ByteWriter()
+    .bytes(new TextEncoder().encode(REACHABILITY_TAG))
+    .u8(network)
+    .bytes(nodePubkey, PUBLIC_KEY_LENGTH)
+    .bytes(nonce, 32)
+    .finish();
+}
+
+/**
+ * Verify a node's answer to a reachability challenge.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(verifyChallenge(3, new Uint8Array(32), new Uint8Array(32), new Uint8Array(64)), false);
+ * ```
+ */
+export function verifyChallenge(
+  network: number,
+  nodePubkey: Uint8Array,
+  nonce: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (nonce.length !== 32 || nodePubkey.length !== PUBLIC_KEY_LENGTH) {
+    return false;
+  }
+  return verify(
+    nodePubkey,
+    challengePreimage(network, nodePubkey, nonce),
+    signature,
+  );
+}
+
+/**
+ * Parse a dotted-quad IPv4 address into 4 bytes. Leading zeros are refused
+ * (`"01.2.3.4"` is ambiguous in other parsers).
+ *
+ * @throws {DecodeError} `out_of_range` for anything but a dotted quad.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseIpv4("10.0.0.1"), new Uint8Array([10, 0, 0, 1]));
+ * assert.throws(() => parseIpv4("256.1.1.1"), { code: "out_of_range" });
+ * ```
+ */
+export function parseIpv4(text: string): Uint8Array {
+  const parts = text.split(".");
+  if (
+    parts.length !== 4 ||
+    !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)
+  ) {
+    throw new DecodeError(
+      "out_of_range",
+      `"${text}" is not an IPv4 address (a.b.c.d, each 0-255)`,
+    );
+  }
+  return new Uint8Array(parts.map(Number));
+}
+
+/**
+ * Format 4 bytes as a dotted-quad IPv4 address.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(formatIpv4(new Uint8Array([127, 0, 0, 1])), "127.0.0.1");
+ * ```
+ */
+export function formatIpv4(bytes: Uint8Array): string {
+  if (bytes.length !== 4) {
+    throw new DecodeError("bad_length", "an IPv4 address is 4 bytes");
+  }
+  return Array.from(bytes).join(".");
+}
+
+function kindName(code: number): MessageKind {
+  for (const [name, c] of Object.entries(MESSAGE_KINDS)) {
+    if (c === code) return name as MessageKind;
+  }
+  throw new DecodeError("unknown_kind", `unknown message kind ${code}`);
+}
+
+function signerName(body: MessageBody, index: number): string {
+  if (body.kind === "register_node") {
+    return index === 0 ? "node key" : "operator wallet";
+  }
+  return body.kind === "uptime_proof" ? "node key" : "wallet";
+}
+
+function safeIntToU64(v: number, what: string): bigint {
+  if (!Number.isSafeInteger(v) || v < 0) {
+    throw new DecodeError(
+      "out_of_range",
+      `${what} must be a non-negative integer, got ${v}`,
+    );
+  }
+  return BigInt(v);
+}
+
+function u64ToSafeInt(v: bigint, what: string): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new DecodeError("out_of_range", `${what} ${v} is out of range`);
+  }
+  return Number(v);
+}
