@@ -58,7 +58,8 @@ export function sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
 /**
  * Verify an Ed25519 signature **strictly** per RFC 8032 §5.1.7: canonical
  * encodings of R and A are required and S must be below the group order
- * (`zip215: false`). Malformed input (wrong lengths, a public key that is not
+ * (`zip215: false`); small-order public keys are refused too, as libsodium
+ * does, since every signature verifies under them. Malformed input (wrong lengths, a public key that is not
  * a curve point) returns `false`; it never throws.
  *
  * @example A signature from another key is refused
@@ -82,6 +83,9 @@ export function verify(
     return false;
   }
   try {
+    // Small-order keys are refused as libsodium does: any signature "verifies"
+    // under them, so they can never prove possession of anything.
+    if (ed25519.Point.fromBytes(publicKey, false).isSmallOrder()) return false;
     return ed25519.verify(signature, message, publicKey, { zip215: false });
   } catch {
     // noble throws on encodings that are not points; that is a failed check.
@@ -118,7 +122,8 @@ export function assertSignature(
 }
 
 /**
- * Whether 32 bytes are the canonical encoding of a point on Ed25519.
+ * Whether 32 bytes are the canonical encoding of a point on Ed25519 that is
+ * usable as a key (not of small order).
  *
  * @example
  * ```ts
@@ -130,8 +135,7 @@ export function assertSignature(
 export function isValidPublicKey(publicKey: Uint8Array): boolean {
   if (publicKey.length !== PUBLIC_KEY_LENGTH) return false;
   try {
-    ed25519.Point.fromBytes(publicKey, false);
-    return true;
+    return !ed25519.Point.fromBytes(publicKey, false).isSmallOrder();
   } catch {
     return false;
   }
