@@ -1,1 +1,6 @@
+/**
+ * The operator CLI (not built yet; see README.md).
+ *
+ * @module
+ */
 export {};

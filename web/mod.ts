@@ -1,1 +1,6 @@
+/**
+ * The network explorer (not built yet; see README.md).
+ *
+ * @module
+ */
 export {};
