@@ -140,7 +140,9 @@ export class ByteWriter {
   /** Append one unsigned byte. */
   u8(v: number): this {
     checkUint(v, 0xff, "u8");
-    this.#buf[this.#reserve(1)] = v;
+    // Reserve first: it may replace #buf with a larger buffer.
+    const at = this.#reserve(1);
+    this.#buf[at] = v;
     return this;
   }
 
@@ -179,7 +181,8 @@ export class ByteWriter {
         `expected ${length} bytes, got ${b.length}`,
       );
     }
-    this.#buf.set(b, this.#reserve(b.length));
+    const at = this.#reserve(b.length);
+    this.#buf.set(b, at);
     return this;
   }
 

@@ -305,3 +305,20 @@ Deno.test("signatures are deterministic, so the same body gives the same id", ()
     signMessage(body, keys).id,
   );
 });
+
+Deno.test("the largest message (a registration with 9 reservations) round-trips at MAX_MESSAGE_LENGTH", () => {
+  const [reg, keys] = samples[0]!;
+  const reserved = Array.from(
+    { length: 9 },
+    (_, i) => ({
+      wallet: new Uint8Array(32).fill(i + 1),
+      amount: BigInt(i + 1),
+    }),
+  );
+  const msg = signMessage(
+    { ...reg, kind: "register_node", reserved } as MessageBody,
+    keys,
+  );
+  assert.equal(msg.bytes.length, MAX_MESSAGE_LENGTH);
+  assert.deepEqual(decodeMessage(msg.bytes, DEVNET).body, msg.body);
+});
