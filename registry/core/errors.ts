@@ -152,3 +152,64 @@ export class LifecycleError extends CoreError {
     super(code, message);
   }
 }
+
+/** Codes of {@linkcode KeystoreError}. */
+export type KeystoreErrorCode =
+  | "passphrase_too_short"
+  | "wrong_passphrase"
+  | "keystore_corrupt";
+
+/**
+ * A keystore that cannot be created or opened with the given passphrase
+ * (keystore.md): the passphrase is too short to encrypt with, it is not the
+ * one the keystore was made with, or the file was modified after encryption.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(new KeystoreError("wrong_passphrase", "try again").code, "wrong_passphrase");
+ * ```
+ */
+export class KeystoreError extends CoreError {
+  /** What went wrong. */
+  declare readonly code: KeystoreErrorCode;
+  /** Build a keystore error. */
+  constructor(code: KeystoreErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** Codes of {@linkcode RecoveryPhraseError}. */
+export type RecoveryPhraseErrorCode =
+  | "bad_phrase_length"
+  | "bad_phrase_word"
+  | "bad_phrase_checksum";
+
+/**
+ * A recovery phrase that is not a valid 24-word BIP39 English mnemonic. For
+ * `bad_phrase_word`, `position` is the 1-based index of the first unknown word
+ * (the message names the word too).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const err = new RecoveryPhraseError("bad_phrase_word", "word 3 is not a BIP39 word", 3);
+ * assert.equal(err.code, "bad_phrase_word");
+ * assert.equal(err.position, 3);
+ * ```
+ */
+export class RecoveryPhraseError extends CoreError {
+  /** Which rule the phrase breaks. */
+  declare readonly code: RecoveryPhraseErrorCode;
+  /** For `bad_phrase_word`: the 1-based position of the offending word. */
+  readonly position: number | undefined;
+  /** Build a recovery-phrase error. */
+  constructor(
+    code: RecoveryPhraseErrorCode,
+    message: string,
+    position?: number,
+  ) {
+    super(code, message);
+    this.position = position;
+  }
+}
