@@ -285,3 +285,45 @@ export class ByteReader {
     }
   }
 }
+
+/**
+ * Parse a dotted-quad IPv4 address into 4 bytes. Leading zeros are refused
+ * (`"01.2.3.4"` is ambiguous in other parsers).
+ *
+ * @throws {DecodeError} `out_of_range` for anything but a dotted quad.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseIpv4("10.0.0.1"), new Uint8Array([10, 0, 0, 1]));
+ * assert.throws(() => parseIpv4("256.1.1.1"), { code: "out_of_range" });
+ * ```
+ */
+export function parseIpv4(text: string): Uint8Array {
+  const parts = typeof text === "string" ? text.split(".") : [];
+  if (
+    parts.length !== 4 ||
+    !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)
+  ) {
+    throw new DecodeError(
+      "out_of_range",
+      `${JSON.stringify(text)} is not an IPv4 address (a.b.c.d, each 0-255)`,
+    );
+  }
+  return new Uint8Array(parts.map(Number));
+}
+
+/**
+ * Format 4 bytes as a dotted-quad IPv4 address.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(formatIpv4(new Uint8Array([127, 0, 0, 1])), "127.0.0.1");
+ * ```
+ */
+export function formatIpv4(bytes: Uint8Array): string {
+  if (bytes.length !== 4) {
+    throw new DecodeError("bad_length", "an IPv4 address is 4 bytes");
+  }
+  return Array.from(bytes).join(".");
+}

@@ -10,7 +10,15 @@
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
-import { ByteReader, bytesEqual, ByteWriter, concat, toHex } from "./bytes.ts";
+import {
+  ByteReader,
+  bytesEqual,
+  ByteWriter,
+  concat,
+  formatIpv4,
+  parseIpv4,
+  toHex,
+} from "./bytes.ts";
 import { DecodeError, VerifyError } from "./errors.ts";
 import { PUBLIC_KEY_LENGTH, sign, SIGNATURE_LENGTH, verify } from "./keys.ts";
 import { MAX_CONTRIBUTORS } from "./params.ts";
@@ -517,48 +525,6 @@ export function verifyChallenge(
     challengePreimage(network, nodePubkey, nonce),
     signature,
   );
-}
-
-/**
- * Parse a dotted-quad IPv4 address into 4 bytes. Leading zeros are refused
- * (`"01.2.3.4"` is ambiguous in other parsers).
- *
- * @throws {DecodeError} `out_of_range` for anything but a dotted quad.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.deepEqual(parseIpv4("10.0.0.1"), new Uint8Array([10, 0, 0, 1]));
- * assert.throws(() => parseIpv4("256.1.1.1"), { code: "out_of_range" });
- * ```
- */
-export function parseIpv4(text: string): Uint8Array {
-  const parts = text.split(".");
-  if (
-    parts.length !== 4 ||
-    !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)
-  ) {
-    throw new DecodeError(
-      "out_of_range",
-      `"${text}" is not an IPv4 address (a.b.c.d, each 0-255)`,
-    );
-  }
-  return new Uint8Array(parts.map(Number));
-}
-
-/**
- * Format 4 bytes as a dotted-quad IPv4 address.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(formatIpv4(new Uint8Array([127, 0, 0, 1])), "127.0.0.1");
- * ```
- */
-export function formatIpv4(bytes: Uint8Array): string {
-  if (bytes.length !== 4) {
-    throw new DecodeError("bad_length", "an IPv4 address is 4 bytes");
-  }
-  return Array.from(bytes).join(".");
 }
 
 function kindName(code: number): MessageKind {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { concat, toHex } from "./bytes.ts";
+import { concat, parseIpv4, toHex } from "./bytes.ts";
 import { CoreError } from "./errors.ts";
 import { publicKeyOf, verify } from "./keys.ts";
 import {
@@ -12,7 +12,6 @@ import {
   MAX_MESSAGE_LENGTH,
   MESSAGE_HEADER_LENGTH,
   type MessageBody,
-  parseIpv4,
   signMessage,
 } from "./messages.ts";
 import { ATOMIC_PER_COIN, NETWORK_IDS } from "./params.ts";

@@ -27,10 +27,13 @@ import {
   ByteWriter,
   compareBytes,
   concat,
+  formatIpv4,
   fromHex,
+  parseIpv4,
   toHex,
 } from "./bytes.ts";
 import { DecodeError, VerifyError } from "./errors.ts";
+import { NETWORK_IDS, type NetworkName } from "./params.ts";
 import {
   isValidPublicKey,
   PUBLIC_KEY_LENGTH,
@@ -218,12 +221,10 @@ const DOMAIN_BYTES = ENC.encode(LIST_SIGNATURE_DOMAIN);
 const ALL_FLAGS = RECORD_FLAGS.active | RECORD_FLAGS.decommissioned |
   RECORD_FLAGS.unlockRequested;
 
-/** Network ids this format knows (they match `params.ts`), and their JSON names. */
-const NETWORK_NAMES: ReadonlyMap<number, NodeListNetworkName> = new Map([
-  [1, "mainnet"],
-  [2, "testnet"],
-  [3, "devnet"],
-]);
+/** Network ids and their JSON names (see `params.ts`). */
+const NETWORK_NAMES: ReadonlyMap<number, NodeListNetworkName> = new Map(
+  Object.entries(NETWORK_IDS).map(([name, id]) => [id, name as NetworkName]),
+);
 
 // ---------------------------------------------------------------------------
 // Types
@@ -239,7 +240,7 @@ const NETWORK_NAMES: ReadonlyMap<number, NodeListNetworkName> = new Map([
  * assert.equal(name, "devnet");
  * ```
  */
-export type NodeListNetworkName = "mainnet" | "testnet" | "devnet";
+export type NodeListNetworkName = NetworkName;
 
 /**
  * Whether a node serves (is in a swarm) or is decommissioned (kept in the
@@ -438,21 +439,6 @@ function checkSwarm(state: NodeState, swarmId: bigint, pubkey: Uint8Array) {
   }
 }
 
-/** Strict dotted quad; leading zeros refused (as `parseIpv4` in messages.ts). */
-function ipv4Bytes(text: string): Uint8Array {
-  const parts = typeof text === "string" ? text.split(".") : [];
-  if (
-    parts.length !== 4 ||
-    !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)
-  ) {
-    throw new DecodeError(
-      "out_of_range",
-      `${JSON.stringify(text)} is not an IPv4 address (a.b.c.d, each 0-255)`,
-    );
-  }
-  return new Uint8Array(parts.map(Number));
-}
-
 // ---------------------------------------------------------------------------
 // Writers and readers of the sections
 //
@@ -514,7 +500,7 @@ function encodeRecord(rec: NodeRecord): Uint8Array {
   if (!Array.isArray(rec.version) || rec.version.length !== 3) {
     throw new DecodeError("bad_length", "a version is 3 numbers");
   }
-  return w.bytes(ipv4Bytes(rec.ipv4)).u16(rec.httpsPort).u16(rec.quicPort)
+  return w.bytes(parseIpv4(rec.ipv4)).u16(rec.httpsPort).u16(rec.quicPort)
     .u8(rec.version[0]).u8(rec.version[1]).u8(rec.version[2]).u8(flags)
     .finish();
 }
@@ -547,7 +533,7 @@ function readRecord(r: ByteReader): NodeRecord {
   return {
     pubkey,
     swarmId,
-    ipv4: Array.from(ip).join("."),
+    ipv4: formatIpv4(ip),
     httpsPort,
     quicPort,
     version,
@@ -1432,7 +1418,7 @@ function recordFromJson(v: unknown, what: string): NodeRecord {
     );
   }
   const ipv4 = jsonString(o.ipv4, `${what}.ipv4`);
-  ipv4Bytes(ipv4);
+  parseIpv4(ipv4);
   const version = jsonArray(o.version, 3, `${what}.version`);
   if (version.length !== 3) {
     throw badJson(`${what}.version must have 3 numbers`);

@@ -12,7 +12,7 @@
  */
 
 import type { Kysely, Transaction } from "kysely";
-import { fromHex, toHex } from "../core/bytes.ts";
+import { fromHex, parseIpv4, toHex } from "../core/bytes.ts";
 import { publicKeyOf } from "../core/keys.ts";
 import {
   creditAt,
@@ -27,7 +27,6 @@ import {
   checkTimestamp,
   decodeMessage,
   type MessageBody,
-  parseIpv4,
   type SignedMessage,
 } from "../core/messages.ts";
 import {
