@@ -1,0 +1,312 @@
+/**
+ * Fetching signed node lists the way a careful client does (network.md §7.6,
+ * §8): ask one or several registry URLs, take the first answer that verifies
+ * against pinned registry keys (k of n), check it chains to the list saved
+ * from last time (walking any lists in between), and use a diff instead of
+ * the full list when the previous one is at hand. A source that serves a
+ * list that does not verify, or a different list for an epoch already seen,
+ * is reported, never trusted.
+ *
+ * @module
+ */
+
+import { bytesEqual, toHex } from "../core/bytes.ts";
+import { VerifyError } from "../core/errors.ts";
+import {
+  applyNodeListDiff,
+  checkFreshness,
+  decodeNodeList,
+  type NodeList,
+  verifyChain,
+  verifyNodeList,
+} from "../core/nodelist.ts";
+import { RegistryClient } from "./api.ts";
+import {
+  RegistryApiError,
+  RegistryUnreachableError,
+} from "./errors.ts";
+
+/** Options of {@linkcode fetchVerifiedList}. */
+export interface FetchListOptions {
+  /** Registry base URLs to ask; the first good answer wins. */
+  urls: readonly string[];
+  /** Network id the list must be for. */
+  network: number;
+  /** Pinned registry public keys. */
+  trustedKeys: readonly Uint8Array[];
+  /** Signatures needed from distinct trusted keys; default a strict majority. */
+  threshold?: number;
+  /** The previously saved list (its encoded bytes), to check the chain and fetch a diff. */
+  previous?: Uint8Array;
+  /** Which list: `"latest"` (default) or an epoch. */
+  which?: number | "latest";
+  /** Fetch a diff from `previous` when possible. Default true. */
+  useDiff?: boolean;
+  /** Most lists walked to bridge a gap between `previous` and the new list. Default 64. */
+  maxChainGap?: number;
+  /** Per-request timeout, ms. Default 10,000. */
+  timeoutMs?: number;
+  /** Extra attempts per source after a network failure. Default 1. */
+  retries?: number;
+  /** Unix seconds now, to check the validity window; skipped when omitted. */
+  nowSeconds?: number;
+  /** Clock tolerance for the validity window, seconds. Default 300. */
+  toleranceSeconds?: number;
+  /** Also wait for every other source and compare their lists for the same epoch. Default false. */
+  crossCheck?: boolean;
+  /** The fetch to use. */
+  fetch?: typeof fetch;
+}
+
+/** A source that failed, and why. */
+export interface SourceFailure {
+  /** The URL. */
+  url: string;
+  /** What went wrong. */
+  error: Error;
+}
+
+/** What {@linkcode fetchVerifiedList} established. */
+export interface FetchedList {
+  /** The encoded list (what to save for next time). */
+  bytes: Uint8Array;
+  /** The decoded list. */
+  list: NodeList;
+  /** SHA-256 of its body, hex. */
+  bodyHash: string;
+  /** Trusted keys that validly signed it, hex. */
+  signers: string[];
+  /** Signatures that were needed. */
+  threshold: number;
+  /** The URL whose answer was taken. */
+  source: string;
+  /** Whether it was rebuilt from a diff. */
+  viaDiff: boolean;
+  /** How the chain to `previous` was checked. */
+  chain:
+    | { checked: false; reason: string }
+    | { checked: true; fromEpoch: number; links: number };
+  /** Whether the list is still fresh (only when `nowSeconds` was given). */
+  fresh: boolean | null;
+  /** Sources that failed or disagreed. */
+  failures: SourceFailure[];
+  /** Sources that served a different valid list for the same epoch (split view). */
+  disagreements: { url: string; bodyHash: string }[];
+}
+
+/**
+ * Fetch, verify and chain-check a node list from one or several sources.
+ *
+ * @throws {VerifyError} `insufficient_signatures`, `chain_broken`,
+ * `hash_mismatch` when every source failed and the last failure was a
+ * verification failure; {@linkcode RegistryUnreachableError} when no source
+ * could be reached; {@linkcode RegistryApiError} when every source refused.
+ */
+export async function fetchVerifiedList(
+  options: FetchListOptions,
+): Promise<FetchedList> {
+  if (options.urls.length === 0) {
+    throw new RegistryUnreachableError(
+      "bad_url",
+      "(none)",
+      "no registry URL to fetch the list from",
+    );
+  }
+  const previous = options.previous === undefined
+    ? undefined
+    : decodeNodeList(options.previous, options.network);
+  const failures: SourceFailure[] = [];
+  const attempts = options.urls.map((url) =>
+    fromSource(url, options, previous).catch((error: unknown) => {
+      const err = error instanceof Error ? error : new Error(String(error));
+      failures.push({ url, error: err });
+      throw err;
+    })
+  );
+  let winner: Omit<FetchedList, "failures" | "disagreements">;
+  try {
+    winner = await Promise.any(attempts);
+  } catch {
+    throw pickError(failures);
+  }
+  const disagreements: { url: string; bodyHash: string }[] = [];
+  if (options.crossCheck) {
+    const settled = await Promise.allSettled(attempts);
+    settled.forEach((s, i) => {
+      if (
+        s.status === "fulfilled" &&
+        s.value.list.header.epoch === winner.list.header.epoch &&
+        s.value.bodyHash !== winner.bodyHash
+      ) {
+        disagreements.push({
+          url: options.urls[i]!,
+          bodyHash: s.value.bodyHash,
+        });
+      }
+    });
+  } else {
+    // Do not leave unhandled rejections behind.
+    for (const a of attempts) a.catch(() => {});
+  }
+  return { ...winner, failures, disagreements };
+}
+
+async function fromSource(
+  url: string,
+  options: FetchListOptions,
+  previous: NodeList | undefined,
+): Promise<Omit<FetchedList, "failures" | "disagreements">> {
+  const client = new RegistryClient(url, {
+    timeoutMs: options.timeoutMs ?? 10_000,
+    retries: options.retries ?? 1,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const which = options.which ?? "latest";
+  let bytes: Uint8Array | undefined;
+  let viaDiff = false;
+  if (
+    previous !== undefined && options.previous !== undefined &&
+    (options.useDiff ?? true) &&
+    (which === "latest" || BigInt(which) > previous.header.epoch)
+  ) {
+    try {
+      const diff = await client.listDiff(Number(previous.header.epoch), which);
+      bytes = applyNodeListDiff(options.previous, diff, options.network);
+      viaDiff = true;
+    } catch (e) {
+      // The base may no longer be kept, or the list not have moved: fall
+      // back to the full list; a refusal of the full list is reported.
+      if (e instanceof RegistryUnreachableError) throw e;
+    }
+  }
+  bytes ??= await client.listBytes(which);
+  const verified = verifyNodeList(bytes, options.trustedKeys, {
+    expectedNetwork: options.network,
+    ...(options.threshold === undefined
+      ? {}
+      : { threshold: options.threshold }),
+  });
+  const list = verified.list;
+  let chain: FetchedList["chain"] = {
+    checked: false,
+    reason: "no previous list saved",
+  };
+  if (previous !== undefined) {
+    chain = await checkChain(client, options, previous, verified);
+  }
+  const fresh = options.nowSeconds === undefined
+    ? null
+    : checkFreshness(
+      list.header,
+      options.nowSeconds,
+      options.toleranceSeconds ?? 300,
+    );
+  return {
+    bytes,
+    list,
+    bodyHash: toHex(verified.bodyHash),
+    signers: verified.signers.map(toHex),
+    threshold: options.threshold ??
+      Math.floor(
+          new Set(options.trustedKeys.map((k) => toHex(k))).size / 2,
+        ) + 1,
+    source: client.baseUrl,
+    viaDiff,
+    chain,
+    fresh,
+  };
+}
+
+async function checkChain(
+  client: RegistryClient,
+  options: FetchListOptions,
+  previous: NodeList,
+  next: { list: NodeList; bodyHash: Uint8Array },
+): Promise<FetchedList["chain"]> {
+  const from = previous.header.epoch;
+  const to = next.list.header.epoch;
+  if (to === from) {
+    const prevHash = verifyNodeList(previous, options.trustedKeys, {
+      ...(options.threshold === undefined
+        ? {}
+        : { threshold: options.threshold }),
+    }).bodyHash;
+    if (!bytesEqual(prevHash, next.bodyHash)) {
+      throw new VerifyError(
+        "chain_broken",
+        `${client.baseUrl} serves a different list ${to} (${
+          toHex(next.bodyHash)
+        }) from the one saved (${
+          toHex(prevHash)
+        }): two signed lists for one epoch - a split view; do not trust this source`,
+      );
+    }
+    return { checked: true, fromEpoch: Number(from), links: 0 };
+  }
+  if (to < from) {
+    throw new VerifyError(
+      "chain_broken",
+      `${client.baseUrl} serves list ${to}, older than the saved list ${from}: a stale or rolled-back source`,
+    );
+  }
+  const gap = Number(to - from);
+  const maxGap = options.maxChainGap ?? 64;
+  if (gap > maxGap) {
+    return {
+      checked: false,
+      reason:
+        `the saved list ${from} is ${gap} lists behind (more than ${maxGap} to walk); saved list replaced`,
+    };
+  }
+  let prev: NodeList = previous;
+  for (let e = from + 1n; e < to; e++) {
+    let mid: NodeList;
+    try {
+      mid = verifyNodeList(
+        await client.listBytes(Number(e)),
+        options.trustedKeys,
+        {
+          expectedNetwork: options.network,
+          ...(options.threshold === undefined
+            ? {}
+            : { threshold: options.threshold }),
+        },
+      ).list;
+    } catch (err) {
+      if (err instanceof RegistryApiError && err.status === 404) {
+        return {
+          checked: false,
+          reason:
+            `list ${e}, between the saved list ${from} and ${to}, is no longer kept`,
+        };
+      }
+      throw err;
+    }
+    verifyChain(prev, mid);
+    prev = mid;
+  }
+  verifyChain(prev, next.list);
+  return { checked: true, fromEpoch: Number(from), links: gap };
+}
+
+function pickError(failures: SourceFailure[]): Error {
+  // A verification failure says more than a refusal, which says more than
+  // an unreachable source.
+  const rank = (e: Error) =>
+    e instanceof VerifyError
+      ? 0
+      : e instanceof RegistryApiError
+      ? 1
+      : e instanceof RegistryUnreachableError
+      ? 3
+      : 2;
+  const sorted = [...failures].sort((a, b) => rank(a.error) - rank(b.error));
+  const first = sorted[0];
+  if (!first) return new Error("no source answered");
+  if (failures.length === 1) return first.error;
+  const others = failures.filter((f) => f !== first).map((f) =>
+    `${f.url}: ${f.error.message}`
+  );
+  first.error.message += ` (other sources: ${others.join("; ")})`;
+  return first.error;
+}
