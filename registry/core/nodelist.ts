@@ -34,6 +34,7 @@ import {
 } from "./bytes.ts";
 import { DecodeError, VerifyError } from "./errors.ts";
 import { NETWORK_IDS, type NetworkName } from "./params.ts";
+import { UNASSIGNED_SWARM_ID } from "./swarm.ts";
 import {
   isValidPublicKey,
   PUBLIC_KEY_LENGTH,
@@ -175,17 +176,6 @@ export const DIFF_PREFIX_LENGTH = 4 + 1 + 1 + 8 + 32 + 32;
 export const MAX_DIFF_LENGTH = DIFF_PREFIX_LENGTH + HEADER_LENGTH + 4 +
   MAX_RECORDS * PUBLIC_KEY_LENGTH + 4 + MAX_RECORDS * RECORD_LENGTH + 1 +
   MAX_SIGNATURES * SIGNATURE_ENTRY_LENGTH;
-/**
- * The swarm id of a node in no swarm (upstream `UNASSIGNED_SWARM_ID`,
- * network.md §2). Every decommissioned node carries it; no active node may.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(UNASSIGNED_SWARM_ID, 2n ** 64n - 1n);
- * ```
- */
-export const UNASSIGNED_SWARM_ID = (1n << 64n) - 1n;
 /**
  * Bits of a record's flags byte. Exactly one of `active` and
  * `decommissioned` is set; any bit not listed here must be zero.

@@ -1,3 +1,4 @@
+import { UNASSIGNED_SWARM_ID } from "./swarm.ts";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
@@ -35,7 +36,6 @@ import {
   RECORD_LENGTH,
   SIGNATURE_ENTRY_LENGTH,
   signListBody,
-  UNASSIGNED_SWARM_ID,
   verifyChain,
   verifyNodeList,
 } from "./nodelist.ts";

@@ -1,6 +1,6 @@
 /**
  * Generates `nodelist_vectors.json`, the golden vectors of the node list
- * format v1 (`../spec/nodelist.md`). Everything is derived from fixed
+ * format v1 (`../README.md`). Everything is derived from fixed
  * labels, and Ed25519 signing is deterministic, so a rerun gives the same
  * bytes; `nodelist_test.ts` checks the file against this generator and
  * re-derives every byte.
@@ -11,6 +11,7 @@
  * @module
  */
 
+import { UNASSIGNED_SWARM_ID } from "../swarm.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex } from "../bytes.ts";
 import { publicKeyOf } from "../keys.ts";
@@ -30,7 +31,6 @@ import {
   nodeListToJson,
   type NodeRecord,
   RECORD_LENGTH,
-  UNASSIGNED_SWARM_ID,
 } from "../nodelist.ts";
 
 /** A registry key of the vectors: `secretKey = SHA-256(utf8(seed))`. */
@@ -310,7 +310,7 @@ export function buildNodeListVectors(): NodeListVectors {
 
   return {
     description:
-      "Golden vectors of the signed node list format v1 (registry/core/spec/nodelist.md). " +
+      "Golden vectors of the signed node list format v1 (registry/core/README.md). " +
       "registryKeys[i].secretKey = SHA-256(utf8(seed)); node i's Ed25519 secret is " +
       "SHA-256(utf8('node-key-' + i)). Every list is valid and verifies with `verify`; " +
       "lists[1] chains to lists[0]; diffs[0] applied to lists[0] gives lists[1].hex; " +

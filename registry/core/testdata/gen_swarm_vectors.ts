@@ -5,7 +5,7 @@
  *
  * Node keys are `sha256("node-" + i)`, block hashes `sha256("block-" + name)`
  * and seeds `swarmSeedFromHash(blockHash)`. The format is described in
- * `../spec/swarm.md`.
+ * `../README.md`.
  *
  * @module
  */
@@ -175,7 +175,7 @@ if (import.meta.main) {
   const file = new URL("./swarm_vectors.json", import.meta.url);
   const doc = {
     description:
-      "Golden vectors of calcSwarmChanges (registry/core/swarm.ts); format in registry/core/spec/swarm.md",
+      "Golden vectors of calcSwarmChanges (registry/core/swarm.ts); format in registry/core/README.md",
     vectors: buildVectors(),
   };
   Deno.writeTextFileSync(file, JSON.stringify(doc, null, 2) + "\n");
