@@ -26,9 +26,10 @@ import { MAX_CONTRIBUTORS } from "./params.ts";
 /** Version byte of the message encoding. */
 export const MESSAGE_VERSION = 1;
 /** Bytes before the kind-specific fields: version, kind, network, timestamp, sequence. */
-export const MESSAGE_HEADER_LENGTH = 1 + 1 + 1 + 8 + 8;
+export const MESSAGE_HEADER_LENGTH: number = 1 + 1 + 1 + 8 + 8;
 /** Largest encoded message (a registration with every reserved spot, two signatures). */
-export const MAX_MESSAGE_LENGTH = MESSAGE_HEADER_LENGTH + 32 + 32 + 8 + 2 + 1 +
+export const MAX_MESSAGE_LENGTH: number = MESSAGE_HEADER_LENGTH + 32 + 32 + 8 +
+  2 + 1 +
   (MAX_CONTRIBUTORS - 1) * 40 + 2 * SIGNATURE_LENGTH;
 
 /** Kind codes on the wire (the second byte). */

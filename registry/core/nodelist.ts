@@ -88,7 +88,7 @@ export const LIST_FORMAT_VERSION = 1;
  * assert.equal(HEADER_LENGTH, 82);
  * ```
  */
-export const HEADER_LENGTH = 4 + 1 + 1 + 8 + 8 + 8 + 8 + 32 + 8 + 4;
+export const HEADER_LENGTH: number = 4 + 1 + 1 + 8 + 8 + 8 + 8 + 32 + 8 + 4;
 /**
  * Length of a node record: pubkey 32, swarmId 8, ipv4 4, https port 2, quic
  * port 2, version 3, flags 1.
@@ -99,7 +99,7 @@ export const HEADER_LENGTH = 4 + 1 + 1 + 8 + 8 + 8 + 8 + 32 + 8 + 4;
  * assert.equal(RECORD_LENGTH, 52);
  * ```
  */
-export const RECORD_LENGTH = 32 + 8 + 4 + 2 + 2 + 3 + 1;
+export const RECORD_LENGTH: number = 32 + 8 + 4 + 2 + 2 + 3 + 1;
 /**
  * Length of a signer's key id: the first 8 bytes of SHA-256 of its Ed25519
  * public key.
@@ -120,7 +120,7 @@ export const KEY_ID_LENGTH = 8;
  * assert.equal(SIGNATURE_ENTRY_LENGTH, 72);
  * ```
  */
-export const SIGNATURE_ENTRY_LENGTH = KEY_ID_LENGTH + SIGNATURE_LENGTH;
+export const SIGNATURE_ENTRY_LENGTH: number = KEY_ID_LENGTH + SIGNATURE_LENGTH;
 /**
  * Most records a list (or each section of a diff) may hold. Decoders refuse
  * larger counts with `oversized` before allocating anything.
@@ -151,7 +151,8 @@ export const MAX_SIGNATURES = 16;
  * assert.equal(MAX_LIST_LENGTH, 82 + 100_000 * 52 + 1 + 16 * 72);
  * ```
  */
-export const MAX_LIST_LENGTH = HEADER_LENGTH + MAX_RECORDS * RECORD_LENGTH + 1 +
+export const MAX_LIST_LENGTH: number = HEADER_LENGTH +
+  MAX_RECORDS * RECORD_LENGTH + 1 +
   MAX_SIGNATURES * SIGNATURE_ENTRY_LENGTH;
 /**
  * Length of a diff's fixed prefix before its embedded header: magic 4,
@@ -163,7 +164,7 @@ export const MAX_LIST_LENGTH = HEADER_LENGTH + MAX_RECORDS * RECORD_LENGTH + 1 +
  * assert.equal(DIFF_PREFIX_LENGTH, 78);
  * ```
  */
-export const DIFF_PREFIX_LENGTH = 4 + 1 + 1 + 8 + 32 + 32;
+export const DIFF_PREFIX_LENGTH: number = 4 + 1 + 1 + 8 + 32 + 32;
 /**
  * Largest valid encoded diff; longer input is refused with `oversized`.
  *
@@ -173,7 +174,7 @@ export const DIFF_PREFIX_LENGTH = 4 + 1 + 1 + 8 + 32 + 32;
  * assert(MAX_DIFF_LENGTH > MAX_LIST_LENGTH);
  * ```
  */
-export const MAX_DIFF_LENGTH = DIFF_PREFIX_LENGTH + HEADER_LENGTH + 4 +
+export const MAX_DIFF_LENGTH: number = DIFF_PREFIX_LENGTH + HEADER_LENGTH + 4 +
   MAX_RECORDS * PUBLIC_KEY_LENGTH + 4 + MAX_RECORDS * RECORD_LENGTH + 1 +
   MAX_SIGNATURES * SIGNATURE_ENTRY_LENGTH;
 /**
@@ -994,6 +995,7 @@ export function verifyNodeList(
   trustedKeys: readonly Uint8Array[],
   options?: VerifyNodeListOptions,
 ): VerifiedNodeList;
+/** Verify an encoded list: decode it for `expectedNetwork`, then as above. */
 export function verifyNodeList(
   bytes: Uint8Array,
   trustedKeys: readonly Uint8Array[],
