@@ -180,8 +180,11 @@ export class RegistryClient {
   }
 
   /** `GET /v1/lists/:to/diff?from=K`, binary. */
-  listDiff(from: number, to: number | "latest" = "latest"): Promise<Uint8Array> {
-    return this.getBytes(`/v1/lists/${to}/diff?from=${from}&format=bin`);
+  listDiff(
+    from: number,
+    to: number | "latest" = "latest",
+  ): Promise<Uint8Array> {
+    return this.getBytes(`/v1/lists/${to}/diff?from=${from}`);
   }
 
   /** `GET /v1/events` as a JSON page (oldest first, after `filter.after`). */
@@ -358,7 +361,7 @@ export class RegistryClient {
         signal,
       });
     } catch (e) {
-      throw networkError(e, url, this.#timeoutMs);
+      throw networkError(e, this.baseUrl, this.#timeoutMs);
     }
     try {
       if (!res.ok) throw await apiError(res, url);
@@ -381,7 +384,7 @@ export class RegistryClient {
       if (
         e instanceof RegistryApiError || e instanceof RegistryUnreachableError
       ) throw e;
-      throw networkError(e, url, this.#timeoutMs);
+      throw networkError(e, this.baseUrl, this.#timeoutMs);
     }
   }
 }

@@ -21,10 +21,7 @@ import {
   verifyNodeList,
 } from "../core/nodelist.ts";
 import { RegistryClient } from "./api.ts";
-import {
-  RegistryApiError,
-  RegistryUnreachableError,
-} from "./errors.ts";
+import { RegistryApiError, RegistryUnreachableError } from "./errors.ts";
 
 /** Options of {@linkcode fetchVerifiedList}. */
 export interface FetchListOptions {
@@ -194,13 +191,11 @@ async function fromSource(
   if (previous !== undefined) {
     chain = await checkChain(client, options, previous, verified);
   }
-  const fresh = options.nowSeconds === undefined
-    ? null
-    : checkFreshness(
-      list.header,
-      options.nowSeconds,
-      options.toleranceSeconds ?? 300,
-    );
+  const fresh = options.nowSeconds === undefined ? null : checkFreshness(
+    list.header,
+    options.nowSeconds,
+    options.toleranceSeconds ?? 300,
+  );
   return {
     bytes,
     list,
