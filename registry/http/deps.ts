@@ -1,0 +1,106 @@
+/**
+ * What the route modules share: the registry, its views, the options and
+ * the app's own counters.
+ *
+ * @module
+ */
+
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Registry } from "../service/registry.ts";
+import type { RegistryViews } from "../service/views.ts";
+import { HttpError } from "./problem.ts";
+
+/** Options of {@linkcode createApp}. */
+export interface AppOptions {
+  /** Where unexpected errors (500s) and stream failures are reported. Default: nowhere. */
+  log?: (message: string, error?: unknown) => void;
+  /** Views to share with the rest of the process (its list cache). Default: new ones. */
+  views?: RegistryViews;
+  /** SSE heartbeat interval, ms. Default 15,000. */
+  heartbeatMs?: number;
+  /** Stored events an event stream replays per query. Default 500. */
+  sseReplayPageSize?: number;
+  /** Largest write body, bytes. Default 4,096. */
+  writeBodyLimit?: number;
+  /** Largest JSON-RPC body, bytes. Default 65,536. */
+  jsonRpcBodyLimit?: number;
+  /** Budget of the compressed list cache, bytes. Default 64 MiB. */
+  listCacheBytes?: number;
+  /** Uniform random integer in [0, n), for JSON-RPC `limit`. Default: crypto.getRandomValues. */
+  randomInt?: (n: number) => number;
+  /** Version reported in the OpenAPI document. */
+  version?: string;
+}
+
+/** Counters the app keeps for `/metrics` and `/v1/health`. */
+export interface AppState {
+  /** Requests by `method route status`. */
+  requests: Map<string, number>;
+  /** Request durations by `method route`: seconds summed, and count. */
+  durations: Map<string, { sum: number; count: number }>;
+  /** Open event streams. */
+  sseClients: number;
+}
+
+/** Everything a route module needs. */
+export interface Deps {
+  registry: Registry;
+  views: RegistryViews;
+  options: AppOptions;
+  state: AppState;
+  log: (message: string, error?: unknown) => void;
+}
+
+/** The app type every route module registers on. */
+export type App = OpenAPIHono;
+
+/**
+ * Read a request body, refusing more than `limit` bytes whatever
+ * `Content-Length` says (413 `payload_too_large`).
+ */
+export async function readBody(
+  req: Request,
+  limit: number,
+): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (Number.isFinite(declared) && declared > limit) {
+    throw tooLarge(limit);
+  }
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(
+    "payload_too_large",
+    `the body is over this route's limit of ${limit} bytes`,
+  );
+}
+
+/**
+ * A hand-built response (binary, text, a 201 with Location) where a route's
+ * typed responses cannot express it; the route definition still documents it.
+ */
+export function untyped(res: Response): never {
+  return res as never;
+}
