@@ -1,0 +1,453 @@
+/**
+ * The registry service's entry point (`deno task start`): reads the
+ * configuration, opens (and migrates) the SQLite database in the data
+ * directory, decrypts - or on the first run generates - the registry signing
+ * key, serves the HTTP API, closes an epoch every `epochSeconds` by the wall
+ * clock, tests node reachability each epoch, and shuts down cleanly on
+ * SIGINT/SIGTERM (a second signal exits at once).
+ *
+ * Exit status: 0 after a clean shutdown, 1 on a runtime failure, 2 on a bad
+ * flag or value. See registry/README.md.
+ *
+ * @module
+ */
+
+import { toHex } from "./core/bytes.ts";
+import { formatCoins } from "./core/params.ts";
+import {
+  type Config,
+  ConfigError,
+  type Env,
+  loadGenesis,
+  parseConfig,
+} from "./config.ts";
+import { type Kysely, sql } from "kysely";
+import { migrateToLatest } from "./db/migrations.ts";
+import type { Database } from "./db/schema.ts";
+import { openSqlite } from "./db/sqlite.ts";
+import { createApp } from "./http/app.ts";
+import { Logger } from "./log.ts";
+import { probeNodes } from "./reachability.ts";
+import { Registry } from "./service/registry.ts";
+import type { GenesisAllocation } from "./service/registry.ts";
+import {
+  joinPath,
+  loadOrCreateSigningKey,
+  resolvePassphrase,
+  SigningKeyError,
+} from "./signing_key.ts";
+import { Ticker } from "./ticker.ts";
+import meta from "./deno.json" with { type: "json" };
+
+/** File name of the database in the data directory. */
+export const DB_FILE = "registry.db";
+/** How long shutdown waits for open HTTP connections (event streams) to finish. */
+export const SHUTDOWN_GRACE_MS = 5000;
+
+/** The service version (registry/deno.json). */
+export const VERSION: string = meta.version;
+
+const encoder = new TextEncoder();
+
+function stderr(line: string): void {
+  try {
+    Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  } catch {
+    // Nothing more we can do.
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/** A start-up failure: printed as `error: <message>`, exit status 1. */
+class StartupError extends Error {}
+
+function dbError(path: string, e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return `cannot open the database ${path}: ${message}${
+    /locked|busy/i.test(message)
+      ? " (is another registry running on this data directory?)"
+      : ""
+  }`;
+}
+
+/**
+ * Run the service until it is told to stop. Returns the exit status.
+ *
+ * @param args command-line arguments (without the program).
+ * @param env environment lookup.
+ */
+export async function main(args: string[], env: Env): Promise<number> {
+  let config: Config;
+  try {
+    const command = parseConfig(args, env, VERSION);
+    if (command.kind === "help" || command.kind === "version") {
+      console.log(command.text.trimEnd());
+      return 0;
+    }
+    config = command.config;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      stderr(`error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  const log = new Logger({ format: config.logFormat, level: config.logLevel });
+  try {
+    return await run(config, log);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      log.error("bad configuration", { error: e.message });
+      stderr(`error: ${e.message}`);
+      return 2;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    const startup = e instanceof StartupError || e instanceof SigningKeyError;
+    log.error(startup ? "start-up failed" : "fatal error", { error: message });
+    stderr(`error: ${message}`);
+    return 1;
+  }
+}
+
+async function run(config: Config, log: Logger): Promise<number> {
+  const { params } = config;
+  log.info("starting", {
+    version: VERSION,
+    network: params.name,
+    dataDir: config.dataDir,
+    epochSeconds: params.epochSeconds,
+  });
+  const genesis: GenesisAllocation[] = config.genesisFile
+    ? await loadGenesis(config.genesisFile)
+    : [];
+  try {
+    await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new StartupError(
+      `cannot create the data directory ${config.dataDir}: ${
+        (e as Error).message
+      }`,
+    );
+  }
+  const dbPath = joinPath(config.dataDir, DB_FILE);
+  const dbIsNew = !(await exists(dbPath));
+
+  const passphrase = await resolvePassphrase(
+    config.passphrase,
+    config.dataDir,
+    log,
+  );
+  const key = await loadOrCreateSigningKey({
+    dataDir: config.dataDir,
+    passphrase,
+    // A database whose lists clients already pin must not get a new key
+    // silently; devnet is disposable.
+    create: dbIsNew || params.name === "devnet",
+    refuseReason:
+      `${dbPath} exists, so its lists were signed with a key clients pin; restore the key file (or start a new data directory)`,
+    description: `snode-registry ${params.name} signing key`,
+    log,
+  });
+  if (key.created) {
+    log.info("generated the registry signing key", {
+      path: key.path,
+      registryKey: toHex(key.publicKey),
+    });
+    if (!dbIsNew) {
+      log.warn(
+        "the database already existed: lists from now on are signed with a new key",
+        { registryKey: toHex(key.publicKey) },
+      );
+    }
+  }
+
+  let db: Kysely<Database>;
+  try {
+    db = openSqlite<Database>(dbPath);
+  } catch (e) {
+    throw new StartupError(dbError(dbPath, e));
+  }
+  let registry: Registry;
+  try {
+    // One registry per database: the first access takes a lock this process
+    // keeps until it exits, so a second registry on the same data directory
+    // fails to start ("database is locked") instead of interleaving writes.
+    await sql`PRAGMA locking_mode = EXCLUSIVE`.execute(db);
+    await migrateToLatest(db, "sqlite");
+    registry = await Registry.open({
+      db,
+      params,
+      signingKeys: [key.secretKey],
+      clock: Date.now,
+      genesis,
+      faucetLimit: config.faucetLimit,
+    });
+  } catch (e) {
+    await db.destroy().catch(() => {});
+    throw new StartupError(dbError(dbPath, e));
+  }
+  if (dbIsNew) {
+    log.info("created the database", {
+      path: dbPath,
+      genesisAllocations: genesis.length,
+      genesisCoins: formatCoins(genesis.reduce((s, g) => s + g.amount, 0n)),
+    });
+  } else if (config.genesisFile) {
+    log.warn("the database already exists: the genesis file is ignored", {
+      genesis: config.genesisFile,
+    });
+  }
+
+  const app = createApp(registry, {
+    log: (message, error) => log.error(message, { error }),
+    version: VERSION,
+  });
+  const streams = new StreamCloser();
+  const handler = async (
+    req: Request,
+    info: Deno.ServeHandlerInfo,
+  ): Promise<Response> => streams.wrap(await app.fetch(req, info));
+
+  // ---------------------------------------------------------------- ticker
+  const probeAbort = new AbortController();
+  let probing: Promise<void> | null = null;
+  const startProbe = () => {
+    if (!config.probe.enabled) return;
+    if (probing) {
+      log.warn("reachability round still running: skipping this epoch's", {
+        epoch: registry.epoch,
+      });
+      return;
+    }
+    const started = performance.now();
+    probing = probeNodes(registry, {
+      concurrency: config.probe.concurrency,
+      timeoutMs: config.probe.timeoutMs,
+      signal: probeAbort.signal,
+    }).then((round) => {
+      for (const r of round.results) {
+        if (!r.ok) {
+          log.info("reachability test failed", {
+            node: r.node,
+            address: r.address,
+            detail: r.detail,
+          });
+        }
+      }
+      if (round.tested > 0) {
+        log.info("reachability round", {
+          epoch: round.epoch,
+          tested: round.tested,
+          ok: round.ok,
+          failed: round.failed,
+          durationMs: Math.round(performance.now() - started),
+          ...(round.aborted ? { aborted: true } : {}),
+        });
+      }
+    }).catch((e) => {
+      log.error("reachability round failed", { error: e });
+    }).finally(() => {
+      probing = null;
+    });
+  };
+  const ticker = new Ticker({
+    intervalMs: params.epochSeconds * 1000,
+    onTick: async (info) => {
+      const started = performance.now();
+      const summary = await registry.tick();
+      log.info("tick", {
+        epoch: summary.epoch,
+        hash: summary.hash,
+        nodes: summary.nodes,
+        changes: summary.changes,
+        durationMs: Math.round(performance.now() - started),
+        ...(info.skipped > 0 ? { skippedDeadlines: info.skipped } : {}),
+      });
+      if (info.skipped > 0) {
+        log.warn("a tick ran longer than an epoch: deadlines skipped", {
+          skipped: info.skipped,
+        });
+      }
+      startProbe();
+    },
+    onError: (error) => log.error("tick failed", { error }),
+  });
+
+  // ---------------------------------------------------------------- server
+  const registryKey = toHex(key.publicKey);
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: config.host,
+      port: config.port,
+      onListen: ({ hostname, port }) => {
+        log.info("listening", {
+          network: params.name,
+          host: hostname,
+          port,
+          url: `http://${
+            hostname.includes(":") ? `[${hostname}]` : hostname
+          }:${port}`,
+          dataDir: config.dataDir,
+          registryKey,
+          epoch: registry.epoch,
+          epochSeconds: params.epochSeconds,
+          probe: config.probe.enabled,
+        });
+      },
+      onError: (error) => {
+        log.error("request failed", { error });
+        return new Response("internal error", { status: 500 });
+      },
+    }, handler);
+  } catch (e) {
+    await db.destroy().catch(() => {});
+    throw new StartupError(
+      `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`,
+    );
+  }
+  ticker.start();
+  startProbe();
+
+  // -------------------------------------------------------------- shutdown
+  const { promise: stopRequested, resolve: requestStop } = Promise
+    .withResolvers<string>();
+  let signalled = false;
+  const onSignal = (signal: Deno.Signal) => () => {
+    if (signalled) {
+      log.warn("second signal: exiting now", { signal });
+      Deno.exit(signal === "SIGINT" ? 130 : 143);
+    }
+    signalled = true;
+    requestStop(signal);
+  };
+  const handlers: [Deno.Signal, () => void][] = [];
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const handler = onSignal(signal);
+    try {
+      Deno.addSignalListener(signal, handler);
+      handlers.push([signal, handler]);
+    } catch {
+      // SIGTERM cannot be listened for on Windows.
+    }
+  }
+  const onRejection = (e: PromiseRejectionEvent) => {
+    e.preventDefault();
+    log.error("unhandled rejection", { error: e.reason });
+  };
+  globalThis.addEventListener("unhandledrejection", onRejection);
+
+  const signal = await stopRequested;
+  log.info("shutting down", { signal, epoch: registry.epoch });
+  await ticker.stop();
+  probeAbort.abort();
+  await probing;
+  // Event streams never finish by themselves: end them so clients reconnect
+  // (elsewhere) and the server can close.
+  streams.closeAll();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const closed = await Promise.race([
+    server.shutdown().then(() => true),
+    new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(false), SHUTDOWN_GRACE_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!closed) {
+    log.warn("connections still open after the grace period; closing anyway", {
+      graceMs: SHUTDOWN_GRACE_MS,
+    });
+  }
+  // The registry serialises writes; a write with nothing in it waits for
+  // every write queued before it.
+  await registry.recordReachability([]);
+  await db.destroy();
+  for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+  globalThis.removeEventListener("unhandledrejection", onRejection);
+  log.info("stopped", { epoch: registry.epoch, signal });
+  return 0;
+}
+
+/**
+ * Wraps event-stream (`text/event-stream`) responses so shutdown can end
+ * them: Deno's `server.shutdown()` waits for every response to finish, and
+ * an event stream never does by itself.
+ */
+export class StreamCloser {
+  readonly #open = new Set<() => void>();
+  #closed = false;
+
+  /** Event streams open now. */
+  get size(): number {
+    return this.#open.size;
+  }
+
+  /** Return `response`, with its body made closable if it is an event stream. */
+  wrap(response: Response): Response {
+    const type = response.headers.get("content-type") ?? "";
+    if (!response.body || !type.startsWith("text/event-stream")) {
+      return response;
+    }
+    const reader = response.body.getReader();
+    let stop = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        stop = () => {
+          this.#open.delete(stop);
+          reader.cancel().catch(() => {});
+          try {
+            controller.close();
+          } catch {
+            // Already closed.
+          }
+        };
+        if (this.#closed) stop();
+        else this.#open.add(stop);
+      },
+      pull: async (controller) => {
+        const { done, value } = await reader.read().catch(() => ({
+          done: true as const,
+          value: undefined,
+        }));
+        if (done) {
+          this.#open.delete(stop);
+          try {
+            controller.close();
+          } catch {
+            // Closed by stop().
+          }
+        } else {
+          controller.enqueue(value);
+        }
+      },
+      cancel: (reason) => {
+        this.#open.delete(stop);
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  }
+
+  /** End every open event stream, and any opened from now on. */
+  closeAll(): void {
+    this.#closed = true;
+    for (const stop of [...this.#open]) stop();
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args, (name) => Deno.env.get(name)));
+}
