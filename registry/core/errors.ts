@@ -29,7 +29,22 @@ export class CoreError extends Error {
   }
 }
 
-/** Codes of {@linkcode DecodeError}. */
+/**
+ * Codes of {@linkcode DecodeError}.
+ *
+ * @example Catch a real decode error; `code` narrows to this union
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromHex } from "./bytes.ts";
+ * let code: DecodeErrorCode | undefined;
+ * try {
+ *   fromHex("abc");
+ * } catch (err) {
+ *   if (err instanceof DecodeError) code = err.code;
+ * }
+ * assert.equal(code, "bad_hex");
+ * ```
+ */
 export type DecodeErrorCode =
   | "truncated"
   | "trailing_bytes"
@@ -63,7 +78,22 @@ export class DecodeError extends CoreError {
   }
 }
 
-/** Codes of {@linkcode VerifyError}. */
+/**
+ * Codes of {@linkcode VerifyError}.
+ *
+ * @example Catch a real verification error; `code` narrows to this union
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { assertSignature, publicKeyOf } from "./keys.ts";
+ * let code: VerifyErrorCode | undefined;
+ * try {
+ *   assertSignature(publicKeyOf(new Uint8Array(32)), new Uint8Array([1]), new Uint8Array(64), "wallet");
+ * } catch (err) {
+ *   if (err instanceof VerifyError) code = err.code;
+ * }
+ * assert.equal(code, "bad_signature");
+ * ```
+ */
 export type VerifyErrorCode =
   | "bad_signature"
   | "bad_public_key"
@@ -92,7 +122,23 @@ export class VerifyError extends CoreError {
   }
 }
 
-/** Codes of {@linkcode StakingError}. */
+/**
+ * Codes of {@linkcode StakingError}.
+ *
+ * @example Catch a real staking error; `code` narrows to this union
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * import { checkUnlock } from "./staking.ts";
+ * let code: StakingErrorCode | undefined;
+ * try {
+ *   checkUnlock(PRESETS.devnet, { requirement: 1n, feeBasisPoints: 0, stakes: [] }, new Uint8Array(32), 0, null);
+ * } catch (err) {
+ *   if (err instanceof StakingError) code = err.code;
+ * }
+ * assert.equal(code, "not_funded");
+ * ```
+ */
 export type StakingErrorCode =
   | "operator_stake_too_low"
   | "fee_out_of_range"
@@ -129,7 +175,23 @@ export class StakingError extends CoreError {
   }
 }
 
-/** Codes of {@linkcode LifecycleError}. */
+/**
+ * Codes of {@linkcode LifecycleError}.
+ *
+ * @example Catch a real lifecycle error; `code` narrows to this union
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { newLifecycle, nextState } from "./lifecycle.ts";
+ * import { PRESETS } from "./params.ts";
+ * let code: LifecycleErrorCode | undefined;
+ * try {
+ *   nextState(newLifecycle(10), { kind: "funded" }, 9, PRESETS.devnet);
+ * } catch (err) {
+ *   if (err instanceof LifecycleError) code = err.code;
+ * }
+ * assert.equal(code, "epoch_went_backwards");
+ * ```
+ */
 export type LifecycleErrorCode =
   | "invalid_transition"
   | "proof_too_soon"
@@ -153,7 +215,22 @@ export class LifecycleError extends CoreError {
   }
 }
 
-/** Codes of {@linkcode KeystoreError}. */
+/**
+ * Codes of {@linkcode KeystoreError}.
+ *
+ * @example Catch a real keystore error; `code` narrows to this union
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { passphraseBytes } from "./keystore.ts";
+ * let code: KeystoreErrorCode | undefined;
+ * try {
+ *   passphraseBytes("hunter2");
+ * } catch (err) {
+ *   if (err instanceof KeystoreError) code = err.code;
+ * }
+ * assert.equal(code, "passphrase_too_short");
+ * ```
+ */
 export type KeystoreErrorCode =
   | "passphrase_too_short"
   | "wrong_passphrase"
@@ -179,7 +256,22 @@ export class KeystoreError extends CoreError {
   }
 }
 
-/** Codes of {@linkcode RecoveryPhraseError}. */
+/**
+ * Codes of {@linkcode RecoveryPhraseError}.
+ *
+ * @example Catch a real recovery-phrase error; `code` narrows to this union
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validatePhrase } from "./recovery.ts";
+ * let code: RecoveryPhraseErrorCode | undefined;
+ * try {
+ *   validatePhrase("abandon ".repeat(24));
+ * } catch (err) {
+ *   if (err instanceof RecoveryPhraseError) code = err.code;
+ * }
+ * assert.equal(code, "bad_phrase_checksum");
+ * ```
+ */
 export type RecoveryPhraseErrorCode =
   | "bad_phrase_length"
   | "bad_phrase_word"

@@ -14,11 +14,44 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { DecodeError, VerifyError } from "./errors.ts";
 import { fromHex } from "./bytes.ts";
 
-/** Length of an Ed25519 or X25519 public key, in bytes. */
+/**
+ * Length of an Ed25519 or X25519 public key, in bytes.
+ *
+ * @example Ed25519 and X25519 public keys are both 32 bytes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(PUBLIC_KEY_LENGTH, 32);
+ * const pk = publicKeyOf(new Uint8Array(SECRET_KEY_LENGTH).fill(1));
+ * assert.equal(pk.length, PUBLIC_KEY_LENGTH);
+ * assert.equal(x25519FromEd25519(pk).length, PUBLIC_KEY_LENGTH);
+ * ```
+ */
 export const PUBLIC_KEY_LENGTH = 32;
-/** Length of an Ed25519 secret key (the RFC 8032 seed), in bytes. */
+/**
+ * Length of an Ed25519 secret key (the RFC 8032 seed), in bytes.
+ *
+ * @example Pass the 32-byte seed: libsodium's 64-byte secret keys are refused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(SECRET_KEY_LENGTH, 32);
+ * assert.equal(sign(new Uint8Array(SECRET_KEY_LENGTH), new Uint8Array([1])).length, 64);
+ * assert.throws(() => publicKeyOf(new Uint8Array(64)), { code: "bad_length" });
+ * ```
+ */
 export const SECRET_KEY_LENGTH = 32;
-/** Length of an Ed25519 signature, in bytes. */
+/**
+ * Length of an Ed25519 signature, in bytes.
+ *
+ * @example Every signature is exactly this long
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(SIGNATURE_LENGTH, 64);
+ * const sk = new Uint8Array(32).fill(2);
+ * const sig = sign(sk, new Uint8Array([1, 2, 3]));
+ * assert.equal(sig.length, SIGNATURE_LENGTH);
+ * assert.equal(verify(publicKeyOf(sk), new Uint8Array([1, 2, 3]), sig.subarray(1)), false);
+ * ```
+ */
 export const SIGNATURE_LENGTH = 64;
 
 /**
@@ -181,7 +214,18 @@ export function x25519FromEd25519(publicKey: Uint8Array): Uint8Array {
   return ed25519.utils.toMontgomery(publicKey);
 }
 
-/** A parsed Session ID: its prefix and the 32 key bytes used for swarm mapping. */
+/**
+ * A parsed Session ID: its prefix and the 32 key bytes used for swarm mapping.
+ *
+ * @example The prefix does not change the key bytes used for swarm mapping
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const account: SessionId = parseSessionId("05" + "ab".repeat(32));
+ * const group: SessionId = parseSessionId("03" + "AB".repeat(32));
+ * assert.deepEqual([account.prefix, group.prefix], [0x05, 0x03]);
+ * assert.deepEqual(account.key, group.key);
+ * ```
+ */
 export interface SessionId {
   /** `0x05` for an account (X25519 key), `0x03` for a closed group (Ed25519 key). */
   prefix: 0x05 | 0x03;

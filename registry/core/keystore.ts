@@ -29,25 +29,110 @@ import {
   SECRET_KEY_LENGTH,
 } from "./keys.ts";
 
-/** The keystore format version this module reads and writes. */
+/**
+ * The keystore format version this module reads and writes.
+ *
+ * @example Other versions are refused before any KDF work
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(KEYSTORE_VERSION, 1);
+ * assert.throws(() => parseKeystore({ version: KEYSTORE_VERSION + 1 }), { code: "unsupported_version" });
+ * ```
+ */
 export const KEYSTORE_VERSION = 1;
-/** Length of the scrypt salt, in bytes. */
+/**
+ * Length of the scrypt salt, in bytes.
+ *
+ * @example A salt of any other length is refused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(KEYSTORE_SALT_LENGTH, 32);
+ * assert.throws(() => encryptKeystore({
+ *   secretKey: new Uint8Array(32), kind: "node", passphrase: "correct horse battery",
+ *   salt: new Uint8Array(16), nonce: new Uint8Array(KEYSTORE_NONCE_LENGTH), kdf: { n: 1024, r: 8, p: 1 },
+ * }), { code: "bad_length" });
+ * ```
+ */
 export const KEYSTORE_SALT_LENGTH = 32;
-/** Length of the XChaCha20-Poly1305 nonce, in bytes. */
+/**
+ * Length of the XChaCha20-Poly1305 nonce, in bytes.
+ *
+ * @example The nonce is stored in the keystore as hex, two digits a byte
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(KEYSTORE_NONCE_LENGTH, 24);
+ * const ks = encryptKeystore({
+ *   secretKey: new Uint8Array(32), kind: "node", passphrase: "correct horse battery",
+ *   salt: new Uint8Array(KEYSTORE_SALT_LENGTH), nonce: new Uint8Array(KEYSTORE_NONCE_LENGTH).fill(0xab),
+ *   kdf: { n: 1024, r: 8, p: 1 },
+ * });
+ * assert.equal(ks.crypto.cipher.params.nonce, "ab".repeat(KEYSTORE_NONCE_LENGTH));
+ * ```
+ */
 export const KEYSTORE_NONCE_LENGTH = 24;
-/** Least passphrase length, in Unicode code points after NFKD normalisation. */
+/**
+ * Least passphrase length, in Unicode code points after NFKD normalisation.
+ *
+ * @example Counted in code points, not UTF-16 units or bytes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(MIN_PASSPHRASE_LENGTH, 8);
+ * assert.equal(passphraseBytes("x".repeat(MIN_PASSPHRASE_LENGTH)).length, 8);
+ * // 7 code points, though 14 UTF-16 units and 28 UTF-8 bytes:
+ * assert.throws(() => passphraseBytes("\u{1F511}".repeat(7)), { code: "passphrase_too_short" });
+ * ```
+ */
 export const MIN_PASSPHRASE_LENGTH = 8;
 
-/** What a keystore's key is for. */
+/**
+ * What a keystore's key is for.
+ *
+ * @example The kind is authenticated and comes back on decryption
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const kind: KeystoreKind = "wallet";
+ * const ks = encryptKeystore({
+ *   secretKey: new Uint8Array(32).fill(1), kind, passphrase: "correct horse battery",
+ *   salt: new Uint8Array(32), nonce: new Uint8Array(24), kdf: { n: 1024, r: 8, p: 1 },
+ * });
+ * assert.equal(decryptKeystore(ks, "correct horse battery").kind, kind);
+ * const relabelled = { ...ks, kind: "node" };
+ * assert.throws(() => decryptKeystore(relabelled, "correct horse battery"), { code: "keystore_corrupt" });
+ * ```
+ */
 export type KeystoreKind = "node" | "wallet" | "registry";
-/** Every {@linkcode KeystoreKind}, in a fixed order. */
+/**
+ * Every {@linkcode KeystoreKind}, in a fixed order.
+ *
+ * @example Check a kind typed by a user
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const isKind = (s: string): s is KeystoreKind => (KEYSTORE_KINDS as readonly string[]).includes(s);
+ * assert.deepEqual(KEYSTORE_KINDS, ["node", "wallet", "registry"]);
+ * assert(isKind("registry"));
+ * assert.equal(isKind("validator"), false);
+ * ```
+ */
 export const KEYSTORE_KINDS: readonly KeystoreKind[] = [
   "node",
   "wallet",
   "registry",
 ];
 
-/** scrypt cost parameters (RFC 7914). */
+/**
+ * scrypt cost parameters (RFC 7914).
+ *
+ * @example Cheap parameters for tests; the bounds are checked wherever they are used
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const fast: ScryptParams = { n: 1024, r: 8, p: 1 };
+ * checkScryptParams(fast);
+ * assert.throws(() => checkScryptParams({ ...fast, n: 1000 }), { code: "out_of_range" });
+ * const ks = encryptKeystore({ secretKey: new Uint8Array(32), kind: "node", passphrase: "correct horse battery",
+ *   salt: new Uint8Array(32), nonce: new Uint8Array(24), kdf: fast });
+ * assert.deepEqual(ks.crypto.kdf.params, { ...fast, dklen: 32, salt: "00".repeat(32) });
+ * ```
+ */
 export interface ScryptParams {
   /** CPU/memory cost: a power of two, 2^10 to 2^20. */
   n: number;
@@ -73,7 +158,22 @@ export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({
   p: 1,
 });
 
-/** The JSON document of a keystore, as written to disk (keystore.md). */
+/**
+ * The JSON document of a keystore, as written to disk (keystore.md).
+ *
+ * @example The public key is in clear; the description is not authenticated
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toHex } from "./bytes.ts";
+ * import { publicKeyOf } from "./keys.ts";
+ * const secretKey = new Uint8Array(32).fill(1);
+ * const ks: Keystore = encryptKeystore({ secretKey, kind: "node", passphrase: "correct horse battery",
+ *   salt: new Uint8Array(32), nonce: new Uint8Array(24), kdf: { n: 1024, r: 8, p: 1 }, description: "node-1" });
+ * assert.equal(ks.publicKey, toHex(publicKeyOf(secretKey)));
+ * const renamed: Keystore = { ...ks, description: "node-2" };
+ * assert.deepEqual(decryptKeystore(renamed, "correct horse battery").secretKey, secretKey);
+ * ```
+ */
 export interface Keystore {
   /** Format version, `1`. */
   version: 1;
@@ -100,7 +200,22 @@ export interface Keystore {
   createdAt?: string;
 }
 
-/** Input of {@linkcode encryptKeystore}. */
+/**
+ * Input of {@linkcode encryptKeystore}.
+ *
+ * @example Salt and nonce are inputs, so the output is reproducible
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const input: EncryptKeystoreInput = {
+ *   secretKey: new Uint8Array(32).fill(5), kind: "wallet", passphrase: "correct horse battery",
+ *   salt: new Uint8Array(32).fill(1), nonce: new Uint8Array(24).fill(2),
+ *   kdf: { n: 1024, r: 8, p: 1 }, createdAt: "2025-01-01T00:00:00Z",
+ * };
+ * const ks = encryptKeystore(input);
+ * assert.equal(ks.createdAt, input.createdAt);
+ * assert.deepEqual(encryptKeystore(input), ks);
+ * ```
+ */
 export interface EncryptKeystoreInput {
   /** The 32-byte Ed25519 secret key (seed) to protect. */
   secretKey: Uint8Array;
@@ -120,7 +235,23 @@ export interface EncryptKeystoreInput {
   createdAt?: string;
 }
 
-/** What {@linkcode decryptKeystore} returns. */
+/**
+ * What {@linkcode decryptKeystore} returns.
+ *
+ * @example The secret key and its public key, checked against each other
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "./keys.ts";
+ * const ks = encryptKeystore({
+ *   secretKey: new Uint8Array(32).fill(6), kind: "registry", passphrase: "correct horse battery",
+ *   salt: new Uint8Array(32), nonce: new Uint8Array(24), kdf: { n: 1024, r: 8, p: 1 },
+ * });
+ * const opened: DecryptedKeystore = decryptKeystore(ks, "correct horse battery");
+ * assert.deepEqual(opened.secretKey, new Uint8Array(32).fill(6));
+ * assert.deepEqual(opened.publicKey, publicKeyOf(opened.secretKey));
+ * assert.equal(opened.kind, "registry");
+ * ```
+ */
 export interface DecryptedKeystore {
   /** The 32-byte secret key. */
   secretKey: Uint8Array;
@@ -130,7 +261,20 @@ export interface DecryptedKeystore {
   kind: KeystoreKind;
 }
 
-/** Options of the async variants. */
+/**
+ * Options of the async variants.
+ *
+ * @example Progress rises to exactly 1
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const seen: number[] = [];
+ * const options: KdfProgressOptions = { onProgress: (p) => seen.push(p) };
+ * await encryptKeystoreAsync({ secretKey: new Uint8Array(32), kind: "node", passphrase: "correct horse battery",
+ *   salt: new Uint8Array(32), nonce: new Uint8Array(24), kdf: { n: 1024, r: 8, p: 1 } }, options);
+ * assert(seen.every((p, i) => p > 0 && p >= (seen[i - 1] ?? 0)));
+ * assert.equal(seen.at(-1), 1);
+ * ```
+ */
 export interface KdfProgressOptions {
   /** Called with the KDF's progress, 0 to 1, e.g. to drive a spinner. */
   onProgress?: (progress: number) => void;

@@ -20,7 +20,19 @@
 import { LifecycleError } from "./errors.ts";
 import type { NetworkParams } from "./params.ts";
 
-/** Where a node is in its life. */
+/**
+ * Where a node is in its life.
+ *
+ * @example A registration withdrawn before it is funded ends as `exited`
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * const node = nextState(newLifecycle(0), { kind: "cancelled" }, 3, PRESETS.devnet);
+ * const status: NodeStatus = node.status;
+ * assert.equal(status, "exited");
+ * assert.equal(outlook(node, 3, PRESETS.devnet).next, "none");
+ * ```
+ */
 export type NodeStatus =
   | "awaiting_contributions"
   | "active"
@@ -32,12 +44,51 @@ export type NodeStatus =
  * Why a node is failing, as upstream's `last_decommission_reason_consensus_*`
  * bits (network.md §4): 0x01 uptime proof missing, 0x08 storage server
  * unreachable.
+ *
+ * @example A node whose last proof expired is decommissioned for uptime
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * const p = PRESETS.devnet;
+ * const active = nextState(newLifecycle(0), { kind: "funded" }, 0, p);
+ * const later = nextState(active, { kind: "tick" }, p.proofValidityEpochs + 1, p);
+ * assert.equal(REASON_UPTIME, 0x01);
+ * assert.equal(later.status, "decommissioned");
+ * assert.equal(later.lastReasons, REASON_UPTIME);
+ * ```
  */
 export const REASON_UPTIME = 0x01;
-/** Reason bit: the storage server did not answer the reachability test. */
+/**
+ * Reason bit: the storage server did not answer the reachability test.
+ *
+ * @example A failed reachability test; reasons combine as bits
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * const p = PRESETS.devnet;
+ * let node = nextState(newLifecycle(0), { kind: "funded" }, 0, p);
+ * node = nextState(node, { kind: "reachability", ok: false }, 1, p);
+ * assert.equal(REASON_STORAGE, 0x08);
+ * assert.equal(failingReasons(node, 1, p), REASON_STORAGE);
+ * assert.equal(failingReasons(node, p.proofValidityEpochs + 1, p), REASON_STORAGE | REASON_UPTIME);
+ * ```
+ */
 export const REASON_STORAGE = 0x08;
 
-/** A node's lifecycle state. Everything else (credit, deadlines) is derived. */
+/**
+ * A node's lifecycle state. Everything else (credit, deadlines) is derived.
+ *
+ * @example Credit is derived from the state, not stored as a counter
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * const node: NodeLifecycle = {
+ *   ...newLifecycle(0), status: "decommissioned", statusSince: 100, activeSince: 0, creditAtDecommission: 60,
+ * };
+ * assert.equal(creditAt(node, 100, PRESETS.mainnet), 60);
+ * assert.equal(creditAt(node, 130, PRESETS.mainnet), 30);
+ * ```
+ */
 export interface NodeLifecycle {
   /** Current status. */
   readonly status: NodeStatus;
@@ -65,7 +116,21 @@ export interface NodeLifecycle {
   readonly lastReasons: number;
 }
 
-/** Something that happens to a node at an epoch. */
+/**
+ * Something that happens to a node at an epoch.
+ *
+ * @example Replay a node's history, one event per epoch
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * const events: LifecycleEvent[] = [
+ *   { kind: "funded" }, { kind: "proof" }, { kind: "unlock_requested", unlockAt: 3 }, { kind: "tick" },
+ * ];
+ * const node = events.reduce((n, e, epoch) => nextState(n, e, epoch, PRESETS.devnet), newLifecycle(0));
+ * assert.equal(node.status, "exited");
+ * assert.equal(node.lastProofEpoch, 1);
+ * ```
+ */
 export type LifecycleEvent =
   /** Contributions reached the requirement. */
   | { readonly kind: "funded" }
@@ -336,7 +401,20 @@ function requireStatus(
   }
 }
 
-/** What happens next to a node, and when: the question operators ask most (network.md §7.1). */
+/**
+ * What happens next to a node, and when: the question operators ask most (network.md §7.1).
+ *
+ * @example A pending unlock that comes before any failure
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * const p = PRESETS.devnet;
+ * let node = nextState(newLifecycle(0), { kind: "funded" }, 0, p);
+ * node = nextState(node, { kind: "unlock_requested", unlockAt: 5 }, 1, p);
+ * const o: Outlook = outlook(node, 1, p);
+ * assert.deepEqual([o.next, o.atEpoch, o.credit], ["exit", 5, 60]);
+ * ```
+ */
 export interface Outlook {
   /** The next thing that will happen without intervention, or `"none"`. */
   readonly next:

@@ -23,16 +23,62 @@ import { DecodeError, VerifyError } from "./errors.ts";
 import { PUBLIC_KEY_LENGTH, sign, SIGNATURE_LENGTH, verify } from "./keys.ts";
 import { MAX_CONTRIBUTORS } from "./params.ts";
 
-/** Version byte of the message encoding. */
+/**
+ * Version byte of the message encoding.
+ *
+ * @example The first byte of every message; other versions are refused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const bytes = encodeUnsigned({ kind: "faucet_request", network: 3, timestamp: 1, sequence: 1,
+ *   wallet: new Uint8Array(32), amount: 5n });
+ * assert.equal(MESSAGE_VERSION, 1);
+ * assert.equal(bytes[0], MESSAGE_VERSION);
+ * bytes[0] = MESSAGE_VERSION + 1;
+ * assert.throws(() => decodeMessage(bytes, 3), { code: "unsupported_version" });
+ * ```
+ */
 export const MESSAGE_VERSION = 1;
-/** Bytes before the kind-specific fields: version, kind, network, timestamp, sequence. */
+/**
+ * Bytes before the kind-specific fields: version, kind, network, timestamp, sequence.
+ *
+ * @example Version 1 + kind 1 + network 1 + timestamp 8 + sequence 8
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(MESSAGE_HEADER_LENGTH, 19);
+ * const unlock = encodeUnsigned({ kind: "unlock_request", network: 3, timestamp: 1, sequence: 1,
+ *   wallet: new Uint8Array(32), nodePubkey: new Uint8Array(32) });
+ * assert.equal(unlock.length, MESSAGE_HEADER_LENGTH + 32 + 32);
+ * ```
+ */
 export const MESSAGE_HEADER_LENGTH: number = 1 + 1 + 1 + 8 + 8;
-/** Largest encoded message (a registration with every reserved spot, two signatures). */
+/**
+ * Largest encoded message (a registration with every reserved spot, two signatures).
+ *
+ * @example Longer input is refused before it is parsed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(MAX_MESSAGE_LENGTH, 19 + 32 + 32 + 8 + 2 + 1 + 9 * 40 + 2 * 64);
+ * assert.throws(() => decodeMessage(new Uint8Array(MAX_MESSAGE_LENGTH + 1), 3), { code: "oversized" });
+ * ```
+ */
 export const MAX_MESSAGE_LENGTH: number = MESSAGE_HEADER_LENGTH + 32 + 32 + 8 +
   2 + 1 +
   (MAX_CONTRIBUTORS - 1) * 40 + 2 * SIGNATURE_LENGTH;
 
-/** Kind codes on the wire (the second byte). */
+/**
+ * Kind codes on the wire (the second byte).
+ *
+ * @example The kind code is the second byte; unknown codes are refused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const bytes = encodeUnsigned({ kind: "faucet_request", network: 3, timestamp: 1, sequence: 1,
+ *   wallet: new Uint8Array(32), amount: 5n });
+ * assert.equal(MESSAGE_KINDS.faucet_request, 5);
+ * assert.equal(bytes[1], MESSAGE_KINDS.faucet_request);
+ * bytes[1] = 99;
+ * assert.throws(() => decodeMessage(bytes, 3), { code: "unknown_kind" });
+ * ```
+ */
 export const MESSAGE_KINDS = {
   register_node: 1,
   contribute: 2,
@@ -41,10 +87,35 @@ export const MESSAGE_KINDS = {
   faucet_request: 5,
 } as const;
 
-/** Name of a message kind. */
+/**
+ * Name of a message kind.
+ *
+ * @example Every kind signs under its own domain tag
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const kinds = Object.keys(MESSAGE_KINDS) as MessageKind[];
+ * const tags = new Set(kinds.map((kind) => new TextDecoder().decode(domainTag(kind))));
+ * assert.equal(tags.size, 5);
+ * assert(tags.has("snode-registry/msg/v1/register_node\n"));
+ * ```
+ */
 export type MessageKind = keyof typeof MESSAGE_KINDS;
 
-/** Fields every message carries. */
+/**
+ * Fields every message carries.
+ *
+ * @example Spread the common fields into any body
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NETWORK_IDS } from "./params.ts";
+ * const common: MessageCommon = { network: NETWORK_IDS.devnet, timestamp: 1_700_000_000, sequence: 7 };
+ * checkTimestamp(common, 1_700_000_300, 300);
+ * assert.throws(() => checkTimestamp(common, 1_700_000_301, 300), { code: "stale_timestamp" });
+ * const bytes = encodeUnsigned({ ...common, kind: "unlock_request",
+ *   wallet: new Uint8Array(32), nodePubkey: new Uint8Array(32) });
+ * assert.equal(bytes[2], NETWORK_IDS.devnet);
+ * ```
+ */
 export interface MessageCommon {
   /** One-byte network id ({@linkcode NETWORK_IDS}). */
   network: number;
@@ -54,7 +125,22 @@ export interface MessageCommon {
   sequence: number;
 }
 
-/** A reserved contribution spot named at registration. */
+/**
+ * A reserved contribution spot named at registration.
+ *
+ * @example A reserved spot becomes a stake with nothing contributed yet
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * import { stakesFromRegistration } from "./staking.ts";
+ * const p = PRESETS.devnet;
+ * const spot: Reservation = { wallet: new Uint8Array(32).fill(3), amount: p.operatorMinimum };
+ * const node = stakesFromRegistration(p, { kind: "register_node", network: 3, timestamp: 0, sequence: 1,
+ *   nodePubkey: new Uint8Array(32).fill(1), operator: new Uint8Array(32).fill(2),
+ *   operatorStake: p.operatorMinimum, feeBasisPoints: 0, reserved: [spot] }, 0);
+ * assert.deepEqual(node.stakes[1], { wallet: spot.wallet, amount: 0n, reserved: spot.amount, sinceEpoch: 0 });
+ * ```
+ */
 export interface Reservation {
   /** Wallet public key the spot is reserved for. */
   wallet: Uint8Array;
@@ -62,7 +148,23 @@ export interface Reservation {
   amount: bigint;
 }
 
-/** Register a node: signed by the node key (possession) and the operator wallet (stake). */
+/**
+ * Register a node: signed by the node key (possession) and the operator wallet (stake).
+ *
+ * @example Signed by the node key, then the operator wallet
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "./keys.ts";
+ * const nodeSk = new Uint8Array(32).fill(1), walletSk = new Uint8Array(32).fill(2);
+ * const reg: RegisterNode = {
+ *   kind: "register_node", network: 3, timestamp: 1_700_000_000, sequence: 1,
+ *   nodePubkey: publicKeyOf(nodeSk), operator: publicKeyOf(walletSk),
+ *   operatorStake: 30_000_000_000n, feeBasisPoints: 500, reserved: [],
+ * };
+ * assert.deepEqual(decodeMessage(signMessage(reg, [nodeSk, walletSk]).bytes, 3).body, reg);
+ * assert.throws(() => signMessage(reg, [walletSk, nodeSk]), { code: "bad_signature" });
+ * ```
+ */
 export interface RegisterNode extends MessageCommon {
   /** Kind tag. */
   kind: "register_node";
@@ -78,7 +180,21 @@ export interface RegisterNode extends MessageCommon {
   reserved: Reservation[];
 }
 
-/** Contribute stake to a node awaiting contributions. Signed by the wallet. */
+/**
+ * Contribute stake to a node awaiting contributions. Signed by the wallet.
+ *
+ * @example Signed by the contributing wallet, whose sequence it consumes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(3);
+ * const c: Contribute = { kind: "contribute", network: 3, timestamp: 1_700_000_000, sequence: 2,
+ *   wallet: publicKeyOf(sk), nodePubkey: new Uint8Array(32).fill(1), amount: 10_000_000_000n };
+ * const msg = signMessage(c, [sk]);
+ * assert.deepEqual(msg.signer, c.wallet);
+ * assert.deepEqual(decodeMessage(msg.bytes, 3).body, c);
+ * ```
+ */
 export interface Contribute extends MessageCommon {
   /** Kind tag. */
   kind: "contribute";
@@ -90,7 +206,21 @@ export interface Contribute extends MessageCommon {
   amount: bigint;
 }
 
-/** Ask for a node's stakes to unlock. Signed by a contributor's wallet. */
+/**
+ * Ask for a node's stakes to unlock. Signed by a contributor's wallet.
+ *
+ * @example A fixed size: header, two keys, one signature
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf, SIGNATURE_LENGTH } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(4);
+ * const u: UnlockRequest = { kind: "unlock_request", network: 3, timestamp: 1_700_000_000, sequence: 3,
+ *   wallet: publicKeyOf(sk), nodePubkey: new Uint8Array(32).fill(1) };
+ * const msg = signMessage(u, [sk]);
+ * assert.equal(msg.bytes.length, MESSAGE_HEADER_LENGTH + 32 + 32 + SIGNATURE_LENGTH);
+ * assert.deepEqual(decodeMessage(msg.bytes, 3).body, u);
+ * ```
+ */
 export interface UnlockRequest extends MessageCommon {
   /** Kind tag. */
   kind: "unlock_request";
@@ -100,7 +230,21 @@ export interface UnlockRequest extends MessageCommon {
   nodePubkey: Uint8Array;
 }
 
-/** A node's uptime proof (network.md §6). Signed by the node key. */
+/**
+ * A node's uptime proof (network.md §6). Signed by the node key.
+ *
+ * @example Signed by the node key; the address must be a dotted quad
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(5);
+ * const proof: UptimeProof = { kind: "uptime_proof", network: 3, timestamp: 1_700_000_000, sequence: 9,
+ *   nodePubkey: publicKeyOf(sk), ipv4: "203.0.113.7", httpsPort: 22021, quicPort: 22020,
+ *   nodeVersion: [11, 0, 0], storageVersion: [2, 11, 0] };
+ * assert.deepEqual(decodeMessage(signMessage(proof, [sk]).bytes, 3).body, proof);
+ * assert.throws(() => encodeUnsigned({ ...proof, ipv4: "203.0.113.256" }), { code: "out_of_range" });
+ * ```
+ */
 export interface UptimeProof extends MessageCommon {
   /** Kind tag. */
   kind: "uptime_proof";
@@ -118,7 +262,21 @@ export interface UptimeProof extends MessageCommon {
   storageVersion: [number, number, number];
 }
 
-/** Ask the devnet faucet for coins. Signed by the receiving wallet. */
+/**
+ * Ask the devnet faucet for coins. Signed by the receiving wallet.
+ *
+ * @example Bound to one network: another network refuses it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(6);
+ * const req: FaucetRequest = { kind: "faucet_request", network: 3, timestamp: 1_700_000_000, sequence: 1,
+ *   wallet: publicKeyOf(sk), amount: 100_000_000_000n };
+ * const msg = signMessage(req, [sk]);
+ * assert.equal(decodeMessage(msg.bytes, 3).id, msg.id);
+ * assert.throws(() => decodeMessage(msg.bytes, 1), { code: "wrong_network" });
+ * ```
+ */
 export interface FaucetRequest extends MessageCommon {
   /** Kind tag. */
   kind: "faucet_request";
@@ -128,7 +286,21 @@ export interface FaucetRequest extends MessageCommon {
   amount: bigint;
 }
 
-/** Any message body. */
+/**
+ * Any message body.
+ *
+ * @example Decoding yields the union; narrow it on `kind`
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(7);
+ * const sent: MessageBody = { kind: "faucet_request", network: 3, timestamp: 1_700_000_000, sequence: 1,
+ *   wallet: publicKeyOf(sk), amount: 10n };
+ * const { body } = decodeMessage(signMessage(sent, [sk]).bytes, 3);
+ * assert(body.kind === "faucet_request");
+ * assert.equal(body.amount, 10n);
+ * ```
+ */
 export type MessageBody =
   | RegisterNode
   | Contribute
@@ -136,7 +308,21 @@ export type MessageBody =
   | UptimeProof
   | FaucetRequest;
 
-/** A decoded message whose signatures have been verified. */
+/**
+ * A decoded message whose signatures have been verified.
+ *
+ * @example The body's type follows from the message signed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(8);
+ * const msg: SignedMessage<FaucetRequest> = signMessage({ kind: "faucet_request", network: 3,
+ *   timestamp: 1_700_000_000, sequence: 1, wallet: publicKeyOf(sk), amount: 10n }, [sk]);
+ * assert.equal(msg.body.amount, 10n);
+ * assert.match(msg.id, /^[0-9a-f]{64}$/);
+ * assert(sameMessage(msg, decodeMessage(msg.bytes, 3)));
+ * ```
+ */
 export interface SignedMessage<B extends MessageBody = MessageBody> {
   /** The fields. */
   body: B;

@@ -933,7 +933,25 @@ export function majorityThreshold(n: number): number {
   return Math.floor(n / 2) + 1;
 }
 
-/** Options of {@linkcode verifyNodeList}. */
+/**
+ * Options of {@linkcode verifyNodeList}.
+ *
+ * @example One of two trusted keys is enough only with `threshold: 1`
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "./keys.ts";
+ * const sks = [1, 2].map((i) => new Uint8Array(32).fill(i));
+ * const list = buildSignedList(
+ *   { network: 3, epoch: 1n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n },
+ *   [], sks.slice(0, 1),
+ * );
+ * const trusted = sks.map(publicKeyOf);
+ * const options: VerifyNodeListOptions = { threshold: 1, expectedNetwork: 3 };
+ * assert.equal(verifyNodeList(list, trusted, options).signers.length, 1);
+ * assert.throws(() => verifyNodeList(list, trusted), { code: "insufficient_signatures" });
+ * assert.throws(() => verifyNodeList(list, trusted, { ...options, expectedNetwork: 1 }), { code: "wrong_network" });
+ * ```
+ */
 export interface VerifyNodeListOptions {
   /** Valid signatures needed from distinct trusted keys; default {@linkcode majorityThreshold}. */
   threshold?: number;

@@ -8,24 +8,84 @@
 
 import { DecodeError } from "./errors.ts";
 
-/** Atomic units in one coin (network.md §6). */
+/**
+ * Atomic units in one coin (network.md §6).
+ *
+ * @example Amounts are exact bigints of atomic units
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(ATOMIC_PER_COIN, 10n ** 9n);
+ * assert.equal(parseCoins("1"), ATOMIC_PER_COIN);
+ * assert.equal(formatCoins(ATOMIC_PER_COIN / 2n), "0.5");
+ * ```
+ */
 export const ATOMIC_PER_COIN = 1_000_000_000n;
-/** Most contributors a node may have, operator included (network.md §6). */
+/**
+ * Most contributors a node may have, operator included (network.md §6).
+ *
+ * @example Every preset allows ten contributors, operator included
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(MAX_CONTRIBUTORS, 10);
+ * for (const p of Object.values(PRESETS)) assert.equal(p.maxContributors, MAX_CONTRIBUTORS);
+ * ```
+ */
 export const MAX_CONTRIBUTORS = 10;
-/** Fee denominator: operator fees are basis points out of 10,000. */
+/**
+ * Fee denominator: operator fees are basis points out of 10,000.
+ *
+ * @example A 5 % fee is 500 basis points
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(FEE_BASIS, 10_000);
+ * const reward = 2_000n * ATOMIC_PER_COIN;
+ * assert.equal(reward * 500n / BigInt(FEE_BASIS), 100n * ATOMIC_PER_COIN);
+ * assert.equal(PRESETS.mainnet.maxFeeBasisPoints, FEE_BASIS);
+ * ```
+ */
 export const FEE_BASIS = 10_000;
 
-/** Name of a network preset. */
+/**
+ * Name of a network preset.
+ *
+ * @example Names and ids map both ways
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const name: NetworkName = "testnet";
+ * assert.equal(networkParams(name).id, NETWORK_IDS[name]);
+ * assert.equal(networkById(NETWORK_IDS[name]).name, name);
+ * ```
+ */
 export type NetworkName = "mainnet" | "testnet" | "devnet";
 
-/** One-byte network ids, carried in every signed message and node list. */
+/**
+ * One-byte network ids, carried in every signed message and node list.
+ *
+ * @example The id byte carried in messages and node lists
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(NETWORK_IDS, { mainnet: 1, testnet: 2, devnet: 3 });
+ * assert.equal(networkById(NETWORK_IDS.devnet), PRESETS.devnet);
+ * ```
+ */
 export const NETWORK_IDS: Readonly<Record<NetworkName, number>> = {
   mainnet: 1,
   testnet: 2,
   devnet: 3,
 };
 
-/** Every rule and constant of one network. */
+/**
+ * Every rule and constant of one network.
+ *
+ * @example Rules are in epochs; wall time follows from the epoch length
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const fast: NetworkParams = { ...PRESETS.devnet, epochSeconds: 1 };
+ * assert.deepEqual(networkParams("devnet", { epochSeconds: 1 }), fast);
+ * assert.equal(fast.proofValidityEpochs * fast.epochSeconds, 11);
+ * assert.equal(PRESETS.mainnet.proofValidityEpochs * PRESETS.mainnet.epochSeconds, 63 * 120);
+ * ```
+ */
 export interface NetworkParams {
   /** Preset name. */
   readonly name: NetworkName;

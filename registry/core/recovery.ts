@@ -24,13 +24,56 @@ import { concat } from "./bytes.ts";
 import { DecodeError, RecoveryPhraseError } from "./errors.ts";
 import { publicKeyOf } from "./keys.ts";
 
-/** Number of words in a recovery phrase. */
+/**
+ * Number of words in a recovery phrase.
+ *
+ * @example 12-word phrases are refused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const phrase = phraseFromEntropy(new Uint8Array(PHRASE_ENTROPY_LENGTH).fill(1));
+ * assert.equal(PHRASE_WORDS, 24);
+ * assert.equal(phrase.split(" ").length, PHRASE_WORDS);
+ * assert.throws(() => validatePhrase(phrase.split(" ").slice(0, 12).join(" ")), { code: "bad_phrase_length" });
+ * ```
+ */
 export const PHRASE_WORDS = 24;
-/** Length of a recovery phrase's entropy, in bytes. */
+/**
+ * Length of a recovery phrase's entropy, in bytes.
+ *
+ * @example 256 bits of entropy; 128 bits are refused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(PHRASE_ENTROPY_LENGTH, 32);
+ * assert.throws(() => phraseFromEntropy(new Uint8Array(16)), { code: "bad_length" });
+ * ```
+ */
 export const PHRASE_ENTROPY_LENGTH = 32;
-/** Offset of hardened indexes in SLIP-0010 / BIP32 paths (`i'` = `i + 2^31`). */
+/**
+ * Offset of hardened indexes in SLIP-0010 / BIP32 paths (`i'` = `i + 2^31`).
+ *
+ * @example SLIP-0010 test vector 1 for ed25519, chain m/0H/1H
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromHex, toHex } from "./bytes.ts";
+ * const seed = fromHex("000102030405060708090a0b0c0d0e0f");
+ * const node = slip10Ed25519(seed, [0 + HARDENED_OFFSET, 1 + HARDENED_OFFSET]);
+ * assert.equal(toHex(node.secretKey), "b1d0bad404bf35da785a64ca1ac54b2617211d2777696fbffaf208f746ae84f2");
+ * assert.throws(() => slip10Ed25519(seed, [1]), { code: "out_of_range" });
+ * ```
+ */
 export const HARDENED_OFFSET = 0x80000000;
-/** The SLIP-0010 path of the wallet key: `m/0'`. */
+/**
+ * The SLIP-0010 path of the wallet key: `m/0'`.
+ *
+ * @example The wallet key is the SLIP-0010 key at this path
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const phrase = phraseFromEntropy(new Uint8Array(32).fill(7));
+ * assert.deepEqual(WALLET_DERIVATION_PATH, [HARDENED_OFFSET]);
+ * const node = slip10Ed25519(seedFromPhrase(phrase), WALLET_DERIVATION_PATH);
+ * assert.deepEqual(node.secretKey, walletKeyFromPhrase(phrase).secretKey);
+ * ```
+ */
 export const WALLET_DERIVATION_PATH: readonly number[] = Object.freeze([
   HARDENED_OFFSET,
 ]);
@@ -38,7 +81,18 @@ export const WALLET_DERIVATION_PATH: readonly number[] = Object.freeze([
 const words = new Set(wordlist);
 const SLIP10_ED25519_KEY = new TextEncoder().encode("ed25519 seed");
 
-/** A wallet key pair derived from a recovery phrase. */
+/**
+ * A wallet key pair derived from a recovery phrase.
+ *
+ * @example Sign with a wallet restored from its phrase
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sign, verify } from "./keys.ts";
+ * const key: WalletKey = walletKeyFromPhrase("abandon ".repeat(23) + "art");
+ * const msg = new TextEncoder().encode("contribute");
+ * assert(verify(key.publicKey, msg, sign(key.secretKey, msg)));
+ * ```
+ */
 export interface WalletKey {
   /** The 32-byte Ed25519 secret key (seed). */
   secretKey: Uint8Array;
@@ -46,7 +100,18 @@ export interface WalletKey {
   publicKey: Uint8Array;
 }
 
-/** A SLIP-0010 ed25519 node: a secret key and its chain code. */
+/**
+ * A SLIP-0010 ed25519 node: a secret key and its chain code.
+ *
+ * @example SLIP-0010 test vector 1 for ed25519, master node
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromHex, toHex } from "./bytes.ts";
+ * const master: Slip10Node = slip10Ed25519(fromHex("000102030405060708090a0b0c0d0e0f"), []);
+ * assert.equal(toHex(master.secretKey), "2b4be7f19ee27bbf30c667b642d5f4aa69fd169872f8fc3059c08ebae2eb19e7");
+ * assert.equal(toHex(master.chainCode), "90046a93de5380a72b5e45010748567d5ea02bbf6522f979e05c0d8d8ca9fffb");
+ * ```
+ */
 export interface Slip10Node {
   /** The 32-byte Ed25519 secret key (seed) at this node. */
   secretKey: Uint8Array;

@@ -15,7 +15,21 @@ import { StakingError } from "./errors.ts";
 import type { RegisterNode } from "./messages.ts";
 import { formatCoins, type NetworkParams } from "./params.ts";
 
-/** One contributor's stake in a node. */
+/**
+ * One contributor's stake in a node.
+ *
+ * @example A reserved spot counts as taken before its stake arrives
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * const p = PRESETS.devnet;
+ * const op: Stake = { wallet: new Uint8Array(32).fill(1), amount: p.operatorMinimum, reserved: 0n, sinceEpoch: 0 };
+ * const spot: Stake = { wallet: new Uint8Array(32).fill(2), amount: 0n, reserved: p.operatorMinimum, sinceEpoch: 0 };
+ * const state = fundingState(p, { requirement: p.stakingRequirement, feeBasisPoints: 0, stakes: [op, spot] });
+ * assert.equal(state.contributed, p.operatorMinimum);
+ * assert.equal(state.reservedOutstanding, p.operatorMinimum);
+ * ```
+ */
 export interface Stake {
   /** Contributor wallet. */
   readonly wallet: Uint8Array;
@@ -27,7 +41,23 @@ export interface Stake {
   readonly sinceEpoch: number;
 }
 
-/** The stakes of one node. The operator is always `stakes[0]`. */
+/**
+ * The stakes of one node. The operator is always `stakes[0]`.
+ *
+ * @example An operator who staked the whole requirement
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * const p = PRESETS.devnet;
+ * const node: NodeStakes = { requirement: p.stakingRequirement, feeBasisPoints: 1000, stakes: [
+ *   { wallet: new Uint8Array(32).fill(1), amount: p.stakingRequirement, reserved: 0n, sinceEpoch: 0 }] };
+ * assert.equal(fundingState(p, node).funded, true);
+ * assert.throws(
+ *   () => applyContribution(p, node, new Uint8Array(32).fill(2), 1n, 1),
+ *   { code: "not_accepting_contributions" },
+ * );
+ * ```
+ */
 export interface NodeStakes {
   /** Requirement fixed when the node registered, atomic units. */
   readonly requirement: bigint;
@@ -37,7 +67,20 @@ export interface NodeStakes {
   readonly stakes: readonly Stake[];
 }
 
-/** Where a node stands on funding. */
+/**
+ * Where a node stands on funding.
+ *
+ * @example Room for newcomers, and the 101 % cap on it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * const state: FundingState = fundingState(PRESETS.devnet, { requirement: 1000n, feeBasisPoints: 0,
+ *   stakes: [{ wallet: new Uint8Array(32), amount: 600n, reserved: 0n, sinceEpoch: 0 }] });
+ * assert.equal(state.remaining, 400n);
+ * assert.equal(state.minContribution, 400n / 9n);
+ * assert.equal(state.maxContribution, 404n);
+ * ```
+ */
 export interface FundingState {
   /** Sum of contributions. */
   contributed: bigint;
