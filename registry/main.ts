@@ -367,9 +367,8 @@ async function run(config: Config, log: Logger): Promise<number> {
       graceMs: SHUTDOWN_GRACE_MS,
     });
   }
-  // The registry serialises writes; a write with nothing in it waits for
-  // every write queued before it.
-  await registry.recordReachability([]);
+  // Let in-flight writes (and a tick in progress) commit before closing.
+  await registry.drain();
   await db.destroy();
   for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
   globalThis.removeEventListener("unhandledrejection", onRejection);

@@ -280,6 +280,11 @@ export class Registry {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Resolve once every write queued so far has committed or failed. */
+  async drain(): Promise<void> {
+    await this.#writeChain;
+  }
+
   /** Id of the newest event. */
   get lastEventId(): number {
     return this.#lastEventId;
