@@ -93,7 +93,7 @@ Examples:
       submitCommand(make),
       listCommand(make),
       swarmCommand(make),
-      completionCommand(() => program),
+      completionCommand(() => program, (t) => io.stdout(t)),
     ]
   ) {
     program.addCommand(sub as unknown as Command);

@@ -1,5 +1,247 @@
+/**
+ * `snode node agent`: the long-running companion of a node. Decrypts the
+ * node key once at start-up, then runs unattended: sends uptime proofs on
+ * schedule, answers the registry's reachability challenge on the advertised
+ * port, and raises alerts (loudly on decommission). Stops cleanly on SIGINT
+ * or SIGTERM.
+ *
+ * @module
+ */
+
 import { Command } from "@commander-js/extra-typings";
-import type { MakeContext } from "./shared.ts";
-export function agentCommand(_make: MakeContext) {
-  return new Command("agent");
+import { toHex } from "../../registry/core/bytes.ts";
+import { signMessage } from "../../registry/core/messages.ts";
+import { RegistryApiError } from "../../registry/client/errors.ts";
+import { type Alert, AlertSink } from "../alerts.ts";
+import { challengeHandler } from "../challenge.ts";
+import { classify, CliError } from "../errors.ts";
+import { unlockKey } from "../keystore.ts";
+import { printAlert, runMonitor, sleep } from "../monitor.ts";
+import { parsePort, parsePositive } from "../parse.ts";
+import { defaultSequence } from "../signing.ts";
+import { proofFields } from "./node.ts";
+import {
+  type AlertCliOptions,
+  parseAlertOptions,
+  withAlertOptions,
+} from "./watch.ts";
+import { examples, type MakeContext } from "./shared.ts";
+
+export function agentCommand(make: MakeContext) {
+  return examples(
+    withAlertOptions(
+      new Command("agent")
+        .description(
+          "run alongside the node: uptime proofs on schedule, reachability answers, alerts; Ctrl-C or SIGTERM stops it",
+        )
+        .option("--node-key <name>", "node keystore name or path", "node")
+        .requiredOption(
+          "--ip <ipv4>",
+          "the node's public IPv4 address (advertised in proofs)",
+        )
+        .option(
+          "--https-port <port>",
+          "advertised storage HTTPS port; the challenge is answered there",
+          "22021",
+        )
+        .option("--quic-port <port>", "advertised storage QUIC port", "22020")
+        .option("--version <x.y.z>", "service node version", "11.0.0")
+        .option("--storage-version <x.y.z>", "storage server version", "2.10.0")
+        .option(
+          "--listen <host>",
+          "address the challenge server binds",
+          "0.0.0.0",
+        )
+        .option(
+          "--listen-port <port>",
+          "port the challenge server binds (default: --https-port; differs behind a port forward)",
+        )
+        .option(
+          "--proof-interval <seconds>",
+          "seconds between proofs (default: the network's proof interval)",
+        ),
+    ).action(async (opts, cmd) => {
+      const ctx = make(cmd);
+      const fields = proofFields(opts);
+      const a = cmd.opts() as unknown as AlertCliOptions;
+      const { thresholds, webhook } = parseAlertOptions(ctx, a);
+      const listenPort = opts.listenPort === undefined
+        ? fields.httpsPort
+        : parsePort(opts.listenPort, "--listen-port");
+      const info = await ctx.info();
+      const key = await unlockKey(ctx, opts.nodeKey, "node");
+      const pubkey = toHex(key.publicKey);
+      try {
+        await ctx.client.node(pubkey);
+      } catch (e) {
+        if (e instanceof RegistryApiError && e.code === "unknown_node") {
+          throw new CliError(
+            "refused",
+            "unknown_node",
+            `node ${pubkey} is not registered on ${ctx.client.baseUrl}: register it first (snode node register)`,
+          );
+        }
+        throw e;
+      }
+      const intervalMs = opts.proofInterval !== undefined
+        ? parsePositive(opts.proofInterval, "--proof-interval", 86400) * 1000
+        : info.rules.proofIntervalEpochs * info.epochSeconds * 1000;
+      const pollMs = a.poll !== undefined
+        ? parsePositive(a.poll, "--poll", 86400) * 1000
+        : Math.max(5000, intervalMs);
+      const signal = ctx.io.signal;
+      const log = (
+        type: string,
+        text: string,
+        data: Record<string, unknown> = {},
+      ) => {
+        if (ctx.out.json) {
+          ctx.io.stdout(
+            JSON.stringify({
+              type,
+              at: Math.floor(Date.now() / 1000),
+              ...data,
+              message: text,
+            }) + "\n",
+          );
+        } else {
+          ctx.out.line(`${new Date().toISOString().slice(0, 19)}Z ${text}`);
+        }
+      };
+      const sink = new AlertSink({
+        write: (a: Alert) => printAlert(ctx, a),
+        ...(webhook === undefined ? {} : { webhook }),
+        warn: (t) => ctx.out.warn(t),
+      });
+
+      // Reachability: answer the registry's challenge on the advertised port.
+      const stopServer = new AbortController();
+      let server: Deno.HttpServer;
+      try {
+        server = Deno.serve(
+          {
+            hostname: opts.listen,
+            port: listenPort,
+            signal: stopServer.signal,
+            onListen: ({ hostname, port }) =>
+              log(
+                "listening",
+                `answering reachability challenges on ${hostname}:${port}`,
+                { hostname, port },
+              ),
+            onError: () => new Response("error", { status: 500 }),
+          },
+          challengeHandler({
+            network: info.networkId,
+            secretKey: key.secretKey,
+            publicKey: key.publicKey,
+            onChallenge: (ok, detail, remote) =>
+              ctx.out.debug(
+                `challenge from ${remote}: ${ok ? "answered" : detail}`,
+              ),
+          }),
+        );
+      } catch (e) {
+        throw new CliError(
+          "usage",
+          "cannot_listen",
+          `cannot listen on ${opts.listen}:${listenPort} for reachability challenges: ${
+            (e as Error).message
+          }`,
+        );
+      }
+      log(
+        "start",
+        `agent for node ${pubkey} on ${info.network}: a proof every ${
+          intervalMs / 1000
+        } s to ${ctx.client.baseUrl}`,
+        { node: pubkey },
+      );
+
+      // Uptime proofs on schedule.
+      const proofs = (async () => {
+        let failures = 0;
+        let alerted = false;
+        while (!signal.aborted) {
+          let wait = intervalMs;
+          try {
+            const message = signMessage({
+              kind: "uptime_proof",
+              network: info.networkId,
+              timestamp: Math.floor(Date.now() / 1000),
+              sequence: defaultSequence(),
+              nodePubkey: key.publicKey,
+              ...fields,
+            }, [key.secretKey]);
+            const result = await ctx.client.submit(
+              message.bytes,
+              "uptime_proof",
+            );
+            failures = 0;
+            alerted = false;
+            log("proof", `proof accepted: node is ${result.status}`, {
+              status: result.status,
+              epoch: result.epoch,
+            });
+          } catch (e) {
+            const c = classify(e);
+            if (c.code === "proof_too_soon") {
+              log("proof_skipped", `proof not needed yet: ${c.message}`);
+            } else {
+              failures++;
+              // A refusal will not change in 5 s; a network blip might.
+              if (c.exit !== 1) wait = Math.min(intervalMs, 5000);
+              ctx.out.warn(
+                `proof ${failures} failed: ${c.message} (${c.code}); retrying in ${
+                  wait / 1000
+                } s`,
+              );
+              if (!alerted && failures >= (thresholds.missedProofs ?? 2)) {
+                alerted = true; // once until a proof is accepted again
+                sink.deliver([{
+                  key: `proof_send_failed:${pubkey}:${Date.now()}`,
+                  kind: "proofs_missed",
+                  severity: "warning",
+                  node: pubkey,
+                  message:
+                    `${failures} uptime proofs in a row could not be delivered: ${c.message}`,
+                  at: Math.floor(Date.now() / 1000),
+                  data: { failures, code: c.code },
+                }]);
+              }
+            }
+          }
+          await sleep(wait, signal);
+        }
+      })();
+
+      const monitor = runMonitor(ctx, {
+        nodes: () => [pubkey],
+        sink,
+        thresholds,
+        pollMs,
+        signal,
+      }).catch((e) =>
+        ctx.out.warn(`monitoring stopped: ${(e as Error).message}`)
+      );
+
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) return resolve();
+        signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      log(
+        "stopping",
+        "stopping: no more proofs; the registry will decommission the node once its last proof expires",
+      );
+      stopServer.abort();
+      await Promise.allSettled([proofs, monitor, server.finished]);
+      await sink.flush();
+      log("stopped", "agent stopped");
+    }),
+    [
+      "snode node agent --ip 203.0.113.7 --https-port 22021 --quic-port 22020",
+      "snode node agent --ip 203.0.113.7 --listen 127.0.0.1 --listen-port 8022 --webhook https://hooks.example/x",
+      "SNODE_NODE_PASSPHRASE_FILE=... snode node agent --ip 203.0.113.7 --json >> agent.log",
+    ],
+  );
 }
