@@ -246,11 +246,17 @@ export function listCommand(make: MakeContext) {
           const prev = await readMaybe(prevPath);
           if (prev !== undefined) {
             const p = decodeNodeList(prev, network.id);
-            if (p.header.epoch === v.list.header.epoch) {
+            const gap = v.list.header.epoch - p.header.epoch;
+            if (gap === 0n) {
               chain = "same list as the previous one";
-            } else {
+            } else if (gap === 1n || opts.previous !== undefined) {
               verifyChain(p, v.list);
               chain = `follows list ${p.header.epoch}`;
+            } else {
+              // Only the ends are saved; list fetch walked the links between.
+              chain = `${
+                gap - 1n
+              } list(s) between the saved list ${p.header.epoch} and this one are not kept locally; list fetch checked those links`;
             }
           } else if (opts.previous !== undefined) {
             throw usage(`no list at ${opts.previous}`, "no_list");
