@@ -111,6 +111,12 @@ export class Context {
     return this.#client;
   }
 
+  /** The client, after checking the registry's network when `--network` was given. */
+  async api(): Promise<RegistryClient> {
+    if (this.networkName !== undefined) await this.info();
+    return this.client;
+  }
+
   /**
    * `GET /v1/info`, once; checks the registry serves the network asked for
    * with `--network`, if any.

@@ -42,7 +42,7 @@ export async function resolvePubkey(
   kind: "node" | "wallet",
 ): Promise<Uint8Array> {
   if (/^[0-9a-fA-F]{64}$/.test(text)) return parseKeyHex(text, kind);
-  if (/^(0x)?[0-9a-fA-F]+$/.test(text) || text === "") {
+  if (/^(0x)?[0-9a-fA-F]+$/.test(text) || text.length >= 32 || text === "") {
     // Hex that is not 64 digits is a mistyped key, unless a keystore has that name.
     try {
       await Deno.lstat(keyPath(ctx, text));

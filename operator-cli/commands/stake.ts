@@ -70,7 +70,7 @@ export function stakeCommand(make: MakeContext) {
       )
       .action(async (_opts, cmd) => {
         const ctx = make(cmd);
-        const nodes = await ctx.client.openNodes();
+        const nodes = await (await ctx.api()).openNodes();
         ctx.out.result({ nodes });
         if (nodes.length === 0) {
           ctx.out.line("no node is taking contributions right now");

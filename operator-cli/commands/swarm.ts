@@ -29,7 +29,9 @@ export function swarmCommand(make: MakeContext) {
             "bad_session_id",
           );
         }
-        const view = await ctx.client.sessionSwarm(sessionId.toLowerCase());
+        const view = await (await ctx.api()).sessionSwarm(
+          sessionId.toLowerCase(),
+        );
         ctx.out.result(view);
         ctx.out.line(`swarm ${view.swarmId} (${view.members.length} nodes)`);
         ctx.out.table(

@@ -37,7 +37,7 @@ export function walletCommand(make: MakeContext) {
         const pubkey = toHex(await resolvePubkey(ctx, w, "wallet"));
         let view;
         try {
-          view = await ctx.client.wallet(pubkey);
+          view = await (await ctx.api()).wallet(pubkey);
         } catch (e) {
           if (e instanceof RegistryApiError && e.code === "unknown_wallet") {
             view = { pubkey, balance: "0", staked: "0", stakes: [] };
