@@ -1,6 +1,18 @@
 /**
- * The operator CLI (not built yet; see README.md).
+ * The operator CLI, `snode` (see README.md): `main(argv, io)` runs one
+ * command and resolves to its exit code; `denoIo()` is the real process's
+ * surroundings.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EXIT } from "./mod.ts";
+ * assert.equal(EXIT.network, 3);
+ * ```
  *
  * @module
  */
-export {};
+
+export { buildProgram, main, PROGRAM, VERSION } from "./main.ts";
+export { denoIo, type Io } from "./io.ts";
+export { EXIT } from "./errors.ts";
