@@ -350,7 +350,7 @@ export class AlertEngine {
     }
 
     // Outdated version.
-    const latest = t.minVersion ?? info.rules.latestStorageVersion;
+    const latest = t.minVersion;
     const current = n.proof?.storageVersion ?? n.storageVersion;
     if (latest && current && compareVersions(current, latest) < 0) {
       this.#emit(out, {

@@ -26,9 +26,9 @@ export interface InfoView {
     | { epoch: number; hash: string; publishedAt: number; nodes: number }
     | null;
   /** Node counts by status. */
-  nodes?: Record<string, number>;
+  nodes: Record<string, number>;
   /** Number of swarms. */
-  swarms?: number;
+  swarms: number;
   /** The staking and lifecycle rules. */
   rules: RulesView;
 }
@@ -59,12 +59,8 @@ export interface RulesView {
   maxCredit: number;
   /** Whether the faucet runs (devnet). */
   faucet: boolean;
-  /** Proofs closer than this to the previous one are refused, epochs (when the registry says). */
-  proofMinSpacingEpochs?: number;
-  /** Newest node software version the registry knows of, e.g. `"11.0.0"` (when the registry says). */
-  latestNodeVersion?: string;
-  /** Newest storage server version, when the registry says. */
-  latestStorageVersion?: string;
+  /** Proofs closer than this to the previous one are refused, epochs. */
+  proofMinSpacingEpochs: number;
 }
 
 /** One line of the node table. */

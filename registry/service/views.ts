@@ -23,6 +23,17 @@ import {
 } from "../core/nodelist.ts";
 import { fundingState } from "../core/staking.ts";
 import { swarmForPubkey, UNASSIGNED_SWARM_ID } from "../core/swarm.ts";
+import type {
+  InfoView,
+  NodeDetailView as NodeDetail,
+  NodeFilter,
+  NodePageView as NodePage,
+  NodeSummaryView as NodeSummary,
+  OpenNodeView,
+  SessionSwarmView,
+  SwarmView,
+  WalletView,
+} from "../client/types.ts";
 import { RegistryError } from "./errors.ts";
 import { reasonList, type Registry } from "./registry.ts";
 import { lifecycleOf, type NodeRow, type StakeRow, stakesOf } from "./rows.ts";
@@ -38,113 +49,21 @@ export const NODE_STATUSES = [
   "exited",
 ] as const;
 
-/** One line of the node table. */
-export interface NodeSummary {
-  pubkey: string;
-  status: string;
-  operator: string;
-  swarmId: string | null;
-  requirement: string;
-  contributed: string;
-  feeBasisPoints: number;
-  contributors: number;
-  credit: number;
-  publicIp: string | null;
-  storageVersion: string | null;
-  lastProofAgeSeconds: number | null;
-  unlockAt: number | null;
-}
-
-/** Everything about one node, for `node status` and the explorer. */
-export interface NodeDetail extends NodeSummary {
-  x25519: string;
-  registeredAt: number;
-  statusSince: number;
-  funding: {
-    funded: boolean;
-    remaining: string;
-    openSlots: number;
-    minContribution: string;
-    maxContribution: string;
-    reservedOutstanding: string;
-  };
-  stakes: {
-    wallet: string;
-    amount: string;
-    reserved: string;
-    sinceEpoch: number;
-    operator: boolean;
-  }[];
-  creditMax: number;
-  failing: string[];
-  decommissionCount: number;
-  lastDecommissionReasons: string[];
-  proof: {
-    publicIp: string;
-    httpsPort: number;
-    quicPort: number;
-    nodeVersion: string;
-    storageVersion: string;
-    epoch: number;
-    timestamp: number;
-    ageSeconds: number;
-    expiresAtEpoch: number;
-  } | null;
-  unlock: { unlockAt: number; unlockAtTime: number } | null;
-  lockedUntil: { epoch: number; time: number } | null;
-  reachability: {
-    unreachable: boolean;
-    consecutiveFailures: number;
-    tests: {
-      epoch: number;
-      testedAt: number;
-      address: string;
-      ok: boolean;
-      detail: string;
-      latencyMs: number | null;
-    }[];
-  };
-  swarmMates: string[];
-  history: {
-    epoch: number;
-    from: string | null;
-    to: string;
-    reason: string;
-    credit: number;
-  }[];
-  outlook: {
-    next: string;
-    atEpoch: number | null;
-    atTime: number | null;
-    credit: number;
-    text: string;
-  };
-}
-
-/** A page of nodes. */
-export interface NodePage {
-  nodes: NodeSummary[];
-  /** Cursor for the next page, or null at the end. */
-  next: string | null;
-  total: number;
-}
-
-/** Filters for {@linkcode RegistryViews.nodes}. */
-export interface NodeFilter {
-  status?: string;
-  operator?: string;
-  wallet?: string;
-  swarm?: string;
-  after?: string;
-  limit?: number;
-}
-
-/** A swarm and its members. */
-export interface SwarmView {
-  id: string;
-  size: number;
-  members: string[];
-}
+/**
+ * The shapes this module answers with are the API's contract, defined once in
+ * the client library: the compiler checks the server produces what clients
+ * read.
+ */
+export type {
+  NodeDetailView as NodeDetail,
+  NodeFilter,
+  NodePageView as NodePage,
+  NodeSummaryView as NodeSummary,
+  OpenNodeView,
+  SessionSwarmView,
+  SwarmView,
+  WalletView,
+} from "../client/types.ts";
 
 /** Read-side queries over a registry. */
 export class RegistryViews {
@@ -160,7 +79,7 @@ export class RegistryViews {
   }
 
   /** Network, epoch, keys and the latest list: what a client needs first. */
-  async info() {
+  async info(): Promise<InfoView> {
     const r = this.registry;
     const latest = await this.#db.selectFrom("lists").select([
       "epoch",
@@ -200,6 +119,7 @@ export class RegistryViews {
         maxContributors: p.maxContributors,
         proofIntervalEpochs: p.proofIntervalEpochs,
         proofValidityEpochs: p.proofValidityEpochs,
+        proofMinSpacingEpochs: p.proofMinSpacingEpochs,
         clockToleranceSeconds: p.clockToleranceSeconds,
         unlockDelayEpochs: p.unlockDelayEpochs,
         smallContributorLockEpochs: p.smallContributorLockEpochs,
@@ -365,13 +285,7 @@ export class RegistryViews {
   }
 
   /** Nodes still taking contributions, with their minimum contribution and fee. */
-  async openNodes(): Promise<
-    (NodeSummary & {
-      minContribution: string;
-      maxContribution: string;
-      openSlots: number;
-    })[]
-  > {
+  async openNodes(): Promise<OpenNodeView[]> {
     const rows = await this.#db.selectFrom("nodes").selectAll().where(
       "status",
       "=",
@@ -417,7 +331,7 @@ export class RegistryViews {
   }
 
   /** The swarm a Session ID's messages are stored in (network.md §3). */
-  async swarmForSessionId(sessionId: string) {
+  async swarmForSessionId(sessionId: string): Promise<SessionSwarmView> {
     const { key } = parseSessionId(sessionId);
     const swarms = await this.swarms();
     if (swarms.length === 0) {
@@ -451,7 +365,7 @@ export class RegistryViews {
   }
 
   /** A wallet: balance, stakes and when each unlocks. */
-  async wallet(pubkey: string) {
+  async wallet(pubkey: string): Promise<WalletView> {
     parsePublicKey(pubkey);
     const w = await this.#db.selectFrom("wallets").selectAll().where(
       "pubkey",
