@@ -703,11 +703,7 @@ export class Registry {
     epoch: number,
   ): Promise<void> {
     const node = row.pubkey;
-    const stakes = stakesOf(
-      row,
-      await trx.selectFrom("stakes").selectAll().where("node", "=", node)
-        .execute(),
-    );
+    const stakes = await this.#stakesOf(trx, row);
     const wallets = stakes.stakes.map((s) => toHex(s.wallet));
     const leavesSwarm = after.status !== "active" || before.status !== "active";
     await trx.updateTable("nodes").set({
@@ -794,15 +790,7 @@ export class Registry {
       .where("stakes_released_at", "is", null)
       .where("locked_until", "<=", epoch).execute();
     for (const row of due) {
-      const stakes = stakesOf(
-        row,
-        await trx.selectFrom("stakes").selectAll().where(
-          "node",
-          "=",
-          row.pubkey,
-        )
-          .execute(),
-      );
+      const stakes = await this.#stakesOf(trx, row);
       await this.#releaseStakes(trx, row.pubkey, stakes, "unstake", epoch);
       await this.#event(
         trx,
@@ -1091,6 +1079,12 @@ export class Registry {
     }).execute();
   }
 
+  async #stakesOf(trx: Db, row: NodeRow): Promise<NodeStakes> {
+    const rows = await trx.selectFrom("stakes").selectAll()
+      .where("node", "=", row.pubkey).execute();
+    return stakesOf(row, rows);
+  }
+
   async #loadNode(
     trx: Db,
     node: string,
@@ -1100,9 +1094,7 @@ export class Registry {
     if (!row) {
       throw new RegistryError("unknown_node", `no node ${node} is registered`);
     }
-    const stakes = await trx.selectFrom("stakes").selectAll()
-      .where("node", "=", node).execute();
-    return { row, stakes: stakesOf(row, stakes) };
+    return { row, stakes: await this.#stakesOf(trx, row) };
   }
 
   /** Estimated unix seconds when `epoch` begins, from the current one. */

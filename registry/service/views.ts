@@ -51,19 +51,10 @@ export const NODE_STATUSES = [
 
 /**
  * The shapes this module answers with are the API's contract, defined once in
- * the client library: the compiler checks the server produces what clients
- * read.
+ * the client library (`registry/client/types.ts`): the compiler checks the
+ * server produces what clients read.
  */
-export type {
-  NodeDetailView as NodeDetail,
-  NodeFilter,
-  NodePageView as NodePage,
-  NodeSummaryView as NodeSummary,
-  OpenNodeView,
-  SessionSwarmView,
-  SwarmView,
-  WalletView,
-} from "../client/types.ts";
+export type { NodeFilter };
 
 /** Read-side queries over a registry. */
 export class RegistryViews {
