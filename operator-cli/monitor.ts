@@ -7,6 +7,7 @@
  * @module
  */
 
+import { sleep } from "../registry/client/api.ts";
 import type { InfoView } from "../registry/client/types.ts";
 import type { Context } from "./context.ts";
 import {
@@ -131,18 +132,4 @@ export function printAlert(ctx: Context, alert: Alert): void {
   } else {
     ctx.out.line(`${time} ${tag} [${alert.kind}] ${who}${alert.message}`);
   }
-}
-
-/** Sleep, cut short by `signal`. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

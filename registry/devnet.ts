@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { challengeHandler } from "../operator-cli/challenge.ts";
-import { RegistryClient } from "./client/api.ts";
+import { RegistryClient, sleep } from "./client/api.ts";
 import { RegistryApiError } from "./client/errors.ts";
 import { toHex } from "./core/bytes.ts";
 import { publicKeyOf } from "./core/keys.ts";
@@ -244,13 +244,7 @@ async function runNode(
       "proof_too_soon",
       "node_not_live",
     );
-    await new Promise((resolve) => {
-      const t = setTimeout(resolve, interval);
-      signal.addEventListener("abort", () => {
-        clearTimeout(t);
-        resolve(undefined);
-      }, { once: true });
-    });
+    await sleep(interval, signal);
   }
   await server.finished;
 }

@@ -530,7 +530,8 @@ async function* sseMessages(
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Sleep for `ms`, cut short (resolving early) when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const t = setTimeout(done, ms);
