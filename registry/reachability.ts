@@ -20,6 +20,7 @@
  * @module
  */
 
+import { readAtMost } from "./streams.ts";
 import { fromHex, toHex } from "./core/bytes.ts";
 import { verifyChallenge } from "./core/messages.ts";
 import type { ReachabilityResult, Registry } from "./service/registry.ts";
@@ -285,30 +286,9 @@ export async function probeNodes(
 }
 
 async function readLimited(response: Response, limit: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > limit) {
-        throw new Error(`answer is larger than ${limit} bytes`);
-      }
-      chunks.push(value);
-    }
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return new TextDecoder("utf-8", { fatal: false }).decode(all);
+  const body = await readAtMost(response.body, limit);
+  if (body === null) throw new Error(`answer is larger than ${limit} bytes`);
+  return new TextDecoder("utf-8", { fatal: false }).decode(body);
 }
 
 function errorText(e: unknown): string {

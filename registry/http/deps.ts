@@ -5,6 +5,7 @@
  * @module
  */
 
+import { readAtMost } from "../streams.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Registry } from "../service/registry.ts";
 import type { RegistryViews } from "../service/views.ts";
@@ -66,28 +67,9 @@ export async function readBody(
   if (Number.isFinite(declared) && declared > limit) {
     throw tooLarge(limit);
   }
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > limit) throw tooLarge(limit);
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  const body = await readAtMost(req.body, limit);
+  if (body === null) throw tooLarge(limit);
+  return body;
 }
 
 function tooLarge(limit: number): HttpError {
