@@ -31,6 +31,7 @@ import { probeNodes } from "./reachability.ts";
 import { Registry } from "./service/registry.ts";
 import type { GenesisAllocation } from "./service/registry.ts";
 import {
+  exists,
   joinPath,
   loadOrCreateSigningKey,
   resolvePassphrase,
@@ -54,16 +55,6 @@ function stderr(line: string): void {
     Deno.stderr.writeSync(encoder.encode(line + "\n"));
   } catch {
     // Nothing more we can do.
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
   }
 }
 

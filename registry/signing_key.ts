@@ -61,7 +61,8 @@ export function joinPath(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether something exists at `path` (not following a final symlink). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.lstat(path);
     return true;

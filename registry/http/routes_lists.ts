@@ -14,7 +14,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
-import { RegistryError } from "../service/errors.ts";
 import type { App, Deps } from "./deps.ts";
 import {
   type Encoding,
@@ -126,21 +125,8 @@ interface ListMeta {
   hash: string;
 }
 
-async function listMeta(deps: Deps, which: string): Promise<ListMeta> {
-  let q = deps.registry.db.selectFrom("lists").select(["epoch", "hash"]);
-  q = which === "latest"
-    ? q.orderBy("epoch", "desc").limit(1)
-    : q.where("epoch", "=", Number(which));
-  const row = await q.executeTakeFirst();
-  if (!row) {
-    throw new RegistryError(
-      "unknown_list",
-      which === "latest"
-        ? "no list has been published yet"
-        : `no list for epoch ${which} is kept`,
-    );
-  }
-  return { epoch: Number(row.epoch), hash: row.hash };
+function listMeta(deps: Deps, which: string): Promise<ListMeta> {
+  return deps.views.listMeta(which === "latest" ? "latest" : Number(which));
 }
 
 function etagOf(base: string, encoding: Encoding): string {

@@ -415,11 +415,31 @@ export class RegistryViews {
     };
   }
 
+  /** A published list's epoch and body hash, without loading its bytes. */
+  async listMeta(
+    which: number | "latest",
+  ): Promise<{ epoch: number; hash: string }> {
+    const row = await this.#listRow(which, ["epoch", "hash"]);
+    return { epoch: Number(row.epoch), hash: row.hash };
+  }
+
   /** A published list's signed binary; `"latest"` or an epoch. */
   async listBytes(
     which: number | "latest",
   ): Promise<{ epoch: number; hash: string; bytes: Uint8Array }> {
-    let q = this.#db.selectFrom("lists").select(["epoch", "hash", "encoded"]);
+    const row = await this.#listRow(which, ["epoch", "hash", "encoded"]);
+    return {
+      epoch: Number(row.epoch),
+      hash: row.hash,
+      bytes: new Uint8Array(row.encoded),
+    };
+  }
+
+  async #listRow<C extends "epoch" | "hash" | "encoded">(
+    which: number | "latest",
+    columns: C[],
+  ) {
+    let q = this.#db.selectFrom("lists").select(columns);
     q = which === "latest"
       ? q.orderBy("epoch", "desc").limit(1)
       : q.where("epoch", "=", which);
@@ -432,11 +452,7 @@ export class RegistryViews {
           : `no list for epoch ${which} is kept`,
       );
     }
-    return {
-      epoch: Number(row.epoch),
-      hash: row.hash,
-      bytes: new Uint8Array(row.encoded),
-    };
+    return row;
   }
 
   /** A published list decoded (cached: lists never change). */
