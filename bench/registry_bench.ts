@@ -2,7 +2,7 @@
 // `npx deno task bench`. Setup (registering the nodes) is outside the
 // measured functions.
 import { ATOMIC_PER_COIN, PRESETS } from "../registry/core/params.ts";
-import { testNet } from "../registry/testing.ts";
+import { testNet } from "../registry/testkit/mod.ts";
 
 const NODES = 1_000;
 

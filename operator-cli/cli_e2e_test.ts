@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { probeNodes } from "../registry/reachability.ts";
+import { probeNodes } from "../registry/runtime/prober.ts";
 import {
   Background,
   cli,

@@ -7,38 +7,12 @@
  * @module
  */
 
-import { createApp } from "../registry/http/app.ts";
-import { type TestNet, testNet } from "../registry/testing.ts";
+import { type ServedRegistry, serveRegistry } from "../registry/testkit/mod.ts";
+
+export { type ServedRegistry, serveRegistry };
 
 /** Path of the CLI entry point. */
 export const MAIN = new URL("./main.ts", import.meta.url).pathname;
-
-/** A registry served over HTTP on loopback. */
-export interface ServedRegistry {
-  net: TestNet;
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Start a devnet registry on 127.0.0.1:0 with the real clock. */
-export async function serveRegistry(): Promise<ServedRegistry> {
-  const net = await testNet({
-    registry: { clock: Date.now, allowPrivateAddresses: true },
-  });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    createApp(net.registry, { heartbeatMs: 1000 }).fetch,
-  );
-  const addr = server.addr as Deno.NetAddr;
-  return {
-    net,
-    url: `http://127.0.0.1:${addr.port}`,
-    async close() {
-      await server.shutdown();
-      await net.close();
-    },
-  };
-}
 
 /** A port nothing listens on (bound, then released). */
 export function closedPort(): number {

@@ -14,30 +14,26 @@
 
 import { toHex } from "./core/bytes.ts";
 import { formatCoins } from "./core/params.ts";
+import { createApp } from "./http/app.ts";
+import { type GenesisAllocation, Registry } from "./registry.ts";
 import {
   type Config,
   ConfigError,
   type Env,
   loadGenesis,
   parseConfig,
-} from "./config.ts";
-import { type Kysely, sql } from "kysely";
-import { migrateToLatest } from "./db/migrations.ts";
-import type { Database } from "./db/schema.ts";
-import { openSqlite } from "./db/sqlite.ts";
-import { createApp } from "./http/app.ts";
-import { Logger } from "./log.ts";
-import { probeNodes } from "./reachability.ts";
-import { Registry } from "./service/registry.ts";
-import type { GenesisAllocation } from "./service/registry.ts";
+} from "./runtime/config.ts";
+import { EpochRunner } from "./runtime/epoch_runner.ts";
+import { Logger } from "./runtime/log.ts";
 import {
   exists,
   joinPath,
   loadOrCreateSigningKey,
   resolvePassphrase,
   SigningKeyError,
-} from "./signing_key.ts";
-import { Ticker } from "./ticker.ts";
+} from "./runtime/signing_key.ts";
+import { StreamCloser } from "./runtime/stream_closer.ts";
+import { openSqliteStore, type Store } from "./store/store.ts";
 import meta from "./deno.json" with { type: "json" };
 
 /** File name of the database in the data directory. */
@@ -161,21 +157,16 @@ async function run(config: Config, log: Logger): Promise<number> {
     }
   }
 
-  let db: Kysely<Database>;
+  let store: Store;
   try {
-    db = openSqlite<Database>(dbPath);
+    store = await openSqliteStore(dbPath, { exclusive: true });
   } catch (e) {
     throw new StartupError(dbError(dbPath, e));
   }
   let registry: Registry;
   try {
-    // One registry per database: the first access takes a lock this process
-    // keeps until it exits, so a second registry on the same data directory
-    // fails to start ("database is locked") instead of interleaving writes.
-    await sql`PRAGMA locking_mode = EXCLUSIVE`.execute(db);
-    await migrateToLatest(db, "sqlite");
     registry = await Registry.open({
-      db,
+      store,
       params,
       signingKeys: [key.secretKey],
       clock: Date.now,
@@ -183,7 +174,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       faucetLimit: config.faucetLimit,
     });
   } catch (e) {
-    await db.destroy().catch(() => {});
+    await store.close().catch(() => {});
     throw new StartupError(dbError(dbPath, e));
   }
   if (dbIsNew) {
@@ -208,70 +199,7 @@ async function run(config: Config, log: Logger): Promise<number> {
     info: Deno.ServeHandlerInfo,
   ): Promise<Response> => streams.wrap(await app.fetch(req, info));
 
-  // ---------------------------------------------------------------- ticker
-  const probeAbort = new AbortController();
-  let probing: Promise<void> | null = null;
-  const startProbe = () => {
-    if (!config.probe.enabled) return;
-    if (probing) {
-      log.warn("reachability round still running: skipping this epoch's", {
-        epoch: registry.epoch,
-      });
-      return;
-    }
-    const started = performance.now();
-    probing = probeNodes(registry, {
-      concurrency: config.probe.concurrency,
-      timeoutMs: config.probe.timeoutMs,
-      signal: probeAbort.signal,
-    }).then((round) => {
-      for (const r of round.results) {
-        if (!r.ok) {
-          log.info("reachability test failed", {
-            node: r.node,
-            address: r.address,
-            detail: r.detail,
-          });
-        }
-      }
-      if (round.tested > 0) {
-        log.info("reachability round", {
-          epoch: round.epoch,
-          tested: round.tested,
-          ok: round.ok,
-          failed: round.failed,
-          durationMs: Math.round(performance.now() - started),
-          ...(round.aborted ? { aborted: true } : {}),
-        });
-      }
-    }).catch((e) => {
-      log.error("reachability round failed", { error: e });
-    }).finally(() => {
-      probing = null;
-    });
-  };
-  const ticker = new Ticker({
-    intervalMs: params.epochSeconds * 1000,
-    onTick: async (info) => {
-      const started = performance.now();
-      const summary = await registry.tick();
-      log.info("tick", {
-        epoch: summary.epoch,
-        hash: summary.hash,
-        nodes: summary.nodes,
-        changes: summary.changes,
-        durationMs: Math.round(performance.now() - started),
-        ...(info.skipped > 0 ? { skippedDeadlines: info.skipped } : {}),
-      });
-      if (info.skipped > 0) {
-        log.warn("a tick ran longer than an epoch: deadlines skipped", {
-          skipped: info.skipped,
-        });
-      }
-      startProbe();
-    },
-    onError: (error) => log.error("tick failed", { error }),
-  });
+  const epochs = new EpochRunner(registry, { probe: config.probe, log });
 
   // ---------------------------------------------------------------- server
   const registryKey = toHex(key.publicKey);
@@ -301,13 +229,12 @@ async function run(config: Config, log: Logger): Promise<number> {
       },
     }, handler);
   } catch (e) {
-    await db.destroy().catch(() => {});
+    await store.close().catch(() => {});
     throw new StartupError(
       `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`,
     );
   }
-  ticker.start();
-  startProbe();
+  epochs.start();
 
   // -------------------------------------------------------------- shutdown
   const { promise: stopRequested, resolve: requestStop } = Promise
@@ -339,9 +266,7 @@ async function run(config: Config, log: Logger): Promise<number> {
 
   const signal = await stopRequested;
   log.info("shutting down", { signal, epoch: registry.epoch });
-  await ticker.stop();
-  probeAbort.abort();
-  await probing;
+  await epochs.stop();
   // Event streams never finish by themselves: end them so clients reconnect
   // (elsewhere) and the server can close.
   streams.closeAll();
@@ -360,82 +285,11 @@ async function run(config: Config, log: Logger): Promise<number> {
   }
   // Let in-flight writes (and a tick in progress) commit before closing.
   await registry.drain();
-  await db.destroy();
+  await store.close();
   for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
   globalThis.removeEventListener("unhandledrejection", onRejection);
   log.info("stopped", { epoch: registry.epoch, signal });
   return 0;
-}
-
-/**
- * Wraps event-stream (`text/event-stream`) responses so shutdown can end
- * them: Deno's `server.shutdown()` waits for every response to finish, and
- * an event stream never does by itself.
- */
-export class StreamCloser {
-  readonly #open = new Set<() => void>();
-  #closed = false;
-
-  /** Event streams open now. */
-  get size(): number {
-    return this.#open.size;
-  }
-
-  /** Return `response`, with its body made closable if it is an event stream. */
-  wrap(response: Response): Response {
-    const type = response.headers.get("content-type") ?? "";
-    if (!response.body || !type.startsWith("text/event-stream")) {
-      return response;
-    }
-    const reader = response.body.getReader();
-    let stop = () => {};
-    const body = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        stop = () => {
-          this.#open.delete(stop);
-          reader.cancel().catch(() => {});
-          try {
-            controller.close();
-          } catch {
-            // Already closed.
-          }
-        };
-        if (this.#closed) stop();
-        else this.#open.add(stop);
-      },
-      pull: async (controller) => {
-        const { done, value } = await reader.read().catch(() => ({
-          done: true as const,
-          value: undefined,
-        }));
-        if (done) {
-          this.#open.delete(stop);
-          try {
-            controller.close();
-          } catch {
-            // Closed by stop().
-          }
-        } else {
-          controller.enqueue(value);
-        }
-      },
-      cancel: (reason) => {
-        this.#open.delete(stop);
-        return reader.cancel(reason);
-      },
-    });
-    return new Response(body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
-  }
-
-  /** End every open event stream, and any opened from now on. */
-  closeAll(): void {
-    this.#closed = true;
-    for (const stop of [...this.#open]) stop();
-  }
 }
 
 if (import.meta.main) {

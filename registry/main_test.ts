@@ -9,11 +9,9 @@ import assert from "node:assert/strict";
 import { fromHex } from "./core/bytes.ts";
 import { verifyNodeList } from "./core/nodelist.ts";
 import { networkParams } from "./core/params.ts";
-import { migrateToLatest } from "./db/migrations.ts";
-import type { Database } from "./db/schema.ts";
-import { openSqlite } from "./db/sqlite.ts";
-import { StreamCloser } from "./main.ts";
-import { Registry } from "./service/registry.ts";
+import { Registry } from "./registry.ts";
+import { StreamCloser } from "./runtime/stream_closer.ts";
+import { openSqliteStore } from "./store/store.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const W1 = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
@@ -490,16 +488,15 @@ Deno.test("service: a second signal exits at once", async () => {
 Deno.test("service: an existing database is never given a new key silently, nor opened for another network", async () => {
   await withDir(async (dir) => {
     // A mainnet database whose key is gone.
-    const db = openSqlite<Database>(`${dir}/registry.db`);
-    await migrateToLatest(db, "sqlite");
+    const store = await openSqliteStore(`${dir}/registry.db`);
     const registry = await Registry.open({
-      db,
+      store,
       params: networkParams("mainnet"),
       signingKeys: [new Uint8Array(32).fill(1)],
       clock: Date.now,
     });
     assert.equal(registry.epoch, 1);
-    await db.destroy();
+    await store.close();
 
     const env = { REGISTRY_PASSPHRASE: "correct horse battery" };
     const mainnet = await runOnce([

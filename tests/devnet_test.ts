@@ -18,7 +18,7 @@ Deno.test({
       args: [
         "run",
         "-A",
-        "registry/devnet.ts",
+        "devnet/main.ts",
         "--nodes",
         "6",
         "--flaky",

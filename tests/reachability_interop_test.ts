@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { toHex } from "../registry/core/bytes.ts";
 import { publicKeyOf } from "../registry/core/keys.ts";
-import { probeNode } from "../registry/reachability.ts";
+import { probeNode } from "../registry/runtime/prober.ts";
 import { challengeHandler } from "../operator-cli/challenge.ts";
 
 async function serveNode(network: number, secretKey: Uint8Array) {

@@ -16,7 +16,7 @@ import {
   encodeNodeList,
 } from "../core/nodelist.ts";
 import { createApp } from "../http/app.ts";
-import { testNet } from "../testing.ts";
+import { testNet } from "../testkit/mod.ts";
 import {
   fetchVerifiedList,
   RegistryApiError,

@@ -327,3 +327,29 @@ export function formatIpv4(bytes: Uint8Array): string {
   }
   return Array.from(bytes).join(".");
 }
+
+/**
+ * Whether an IPv4 address is publicly routable: not "this network",
+ * private (RFC 1918), shared/CGNAT (RFC 6598), loopback, link-local,
+ * multicast or reserved. Mainnet and testnet accept only such addresses in
+ * uptime proofs, so clients are never sent to a private address.
+ *
+ * @throws {DecodeError} `out_of_range` when `ip` is not dotted-quad IPv4.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(isPublicIpv4("203.0.113.9"), true);
+ * assert.equal(isPublicIpv4("192.168.1.20"), false);
+ * assert.equal(isPublicIpv4("100.64.0.1"), false);
+ * ```
+ */
+export function isPublicIpv4(ip: string): boolean {
+  const bytes = parseIpv4(ip);
+  const a = bytes[0]!, b = bytes[1]!;
+  if (a === 0 || a === 10 || a === 127 || a >= 224) return false;
+  if (a === 100 && b >= 64 && b < 128) return false; // shared address space, RFC 6598
+  if (a === 169 && b === 254) return false; // link-local, RFC 3927
+  if (a === 172 && b >= 16 && b < 32) return false; // RFC 1918
+  if (a === 192 && b === 168) return false; // RFC 1918
+  return true;
+}

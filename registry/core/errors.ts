@@ -18,11 +18,11 @@
  * assert.equal(err.code, "truncated");
  * ```
  */
-export class CoreError extends Error {
+export class CoreError<Code extends string = string> extends Error {
   /** Stable machine-readable code, e.g. `"bad_signature"`. */
-  readonly code: string;
+  readonly code: Code;
   /** Build an error with a stable code and a human message. */
-  constructor(code: string, message: string) {
+  constructor(code: Code, message: string) {
     super(message);
     this.code = code;
     this.name = new.target.name;
@@ -69,14 +69,7 @@ export type DecodeErrorCode =
  * assert.equal(new DecodeError("bad_magic", "not a node list").code, "bad_magic");
  * ```
  */
-export class DecodeError extends CoreError {
-  /** Which rule of the format was broken. */
-  declare readonly code: DecodeErrorCode;
-  /** Build a decode error. */
-  constructor(code: DecodeErrorCode, message: string) {
-    super(code, message);
-  }
-}
+export class DecodeError extends CoreError<DecodeErrorCode> {}
 
 /**
  * Codes of {@linkcode VerifyError}.
@@ -113,14 +106,7 @@ export type VerifyErrorCode =
  * assert.equal(new VerifyError("bad_signature", "forged").code, "bad_signature");
  * ```
  */
-export class VerifyError extends CoreError {
-  /** Which check failed. */
-  declare readonly code: VerifyErrorCode;
-  /** Build a verification error. */
-  constructor(code: VerifyErrorCode, message: string) {
-    super(code, message);
-  }
-}
+export class VerifyError extends CoreError<VerifyErrorCode> {}
 
 /**
  * Codes of {@linkcode StakingError}.
@@ -166,14 +152,7 @@ export type StakingErrorCode =
  * assert.equal(new StakingError("no_free_slot", "all 10 spots taken").code, "no_free_slot");
  * ```
  */
-export class StakingError extends CoreError {
-  /** Which rule was broken. */
-  declare readonly code: StakingErrorCode;
-  /** Build a staking error. */
-  constructor(code: StakingErrorCode, message: string) {
-    super(code, message);
-  }
-}
+export class StakingError extends CoreError<StakingErrorCode> {}
 
 /**
  * Codes of {@linkcode LifecycleError}.
@@ -206,14 +185,7 @@ export type LifecycleErrorCode =
  * assert.equal(new LifecycleError("proof_too_soon", "wait").code, "proof_too_soon");
  * ```
  */
-export class LifecycleError extends CoreError {
-  /** Which rule was broken. */
-  declare readonly code: LifecycleErrorCode;
-  /** Build a lifecycle error. */
-  constructor(code: LifecycleErrorCode, message: string) {
-    super(code, message);
-  }
-}
+export class LifecycleError extends CoreError<LifecycleErrorCode> {}
 
 /**
  * Codes of {@linkcode KeystoreError}.
@@ -247,14 +219,7 @@ export type KeystoreErrorCode =
  * assert.equal(new KeystoreError("wrong_passphrase", "try again").code, "wrong_passphrase");
  * ```
  */
-export class KeystoreError extends CoreError {
-  /** What went wrong. */
-  declare readonly code: KeystoreErrorCode;
-  /** Build a keystore error. */
-  constructor(code: KeystoreErrorCode, message: string) {
-    super(code, message);
-  }
-}
+export class KeystoreError extends CoreError<KeystoreErrorCode> {}
 
 /**
  * Codes of {@linkcode RecoveryPhraseError}.
@@ -290,9 +255,7 @@ export type RecoveryPhraseErrorCode =
  * assert.equal(err.position, 3);
  * ```
  */
-export class RecoveryPhraseError extends CoreError {
-  /** Which rule the phrase breaks. */
-  declare readonly code: RecoveryPhraseErrorCode;
+export class RecoveryPhraseError extends CoreError<RecoveryPhraseErrorCode> {
   /** For `bad_phrase_word`: the 1-based position of the offending word. */
   readonly position: number | undefined;
   /** Build a recovery-phrase error. */

@@ -76,6 +76,56 @@ export const REASON_UPTIME = 0x01;
 export const REASON_STORAGE = 0x08;
 
 /**
+ * Names of the decommission reason bits, as upstream's
+ * `last_decommission_reason_consensus_*` fields use them (network.md §4);
+ * this network sets only `uptime` and `storage`.
+ */
+const REASON_NAMES: readonly (readonly [number, string])[] = [
+  [REASON_UPTIME, "uptime"],
+  [0x02, "checkpoints"],
+  [0x04, "pulse"],
+  [REASON_STORAGE, "storage"],
+  [0x10, "timecheck"],
+  [0x20, "timesync"],
+  [0x40, "lokinet"],
+];
+
+/**
+ * Reason bits as names, lowest bit first.
+ *
+ * @example Explain why a node was decommissioned
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRESETS } from "./params.ts";
+ * const p = PRESETS.devnet;
+ * let node = nextState(newLifecycle(0), { kind: "funded" }, 0, p);
+ * node = nextState(node, { kind: "reachability", ok: false }, 1, p);
+ * node = nextState(node, { kind: "tick" }, p.proofValidityEpochs + 2, p);
+ * assert.deepEqual(reasonNames(node.lastReasons), ["uptime", "storage"]);
+ * ```
+ */
+export function reasonNames(bits: number): string[] {
+  return REASON_NAMES.filter(([bit]) => (bits & bit) !== 0).map(([, n]) => n);
+}
+
+/**
+ * Reason bits in words for people, e.g. "no valid uptime proof and storage
+ * server unreachable"; "unknown" when no bit this network sets is present.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(describeReasons(REASON_STORAGE), "storage server unreachable");
+ * ```
+ */
+export function describeReasons(bits: number): string {
+  const parts: string[] = [];
+  if (bits & REASON_UPTIME) parts.push("no valid uptime proof");
+  if (bits & REASON_STORAGE) parts.push("storage server unreachable");
+  return parts.length > 0 ? parts.join(" and ") : "unknown";
+}
+
+/**
  * A node's lifecycle state. Everything else (credit, deadlines) is derived.
  *
  * @example Credit is derived from the state, not stored as a counter

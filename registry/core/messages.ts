@@ -609,6 +609,30 @@ export function decodeMessage(
 }
 
 /**
+ * The kind of an encoded message, read from its first two bytes without
+ * decoding or verifying it; null when the bytes do not start like a message
+ * of this format version. For routing and early refusals only: the message
+ * must still be decoded and verified.
+ *
+ * @example Refuse a proof posted where registrations are expected
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(7);
+ * const proof = signMessage({
+ *   kind: "uptime_proof", network: 3, timestamp: 1, sequence: 1, nodePubkey: publicKeyOf(sk),
+ *   ipv4: "10.0.0.1", httpsPort: 1, quicPort: 2, nodeVersion: [1, 0, 0], storageVersion: [1, 0, 0],
+ * }, [sk]);
+ * assert.equal(peekMessageKind(proof.bytes), "uptime_proof");
+ * assert.equal(peekMessageKind(new Uint8Array([MESSAGE_VERSION, 0xff])), null);
+ * ```
+ */
+export function peekMessageKind(bytes: Uint8Array): MessageKind | null {
+  if (bytes.length < 2 || bytes[0] !== MESSAGE_VERSION) return null;
+  return KIND_BY_CODE.get(bytes[1]!) ?? null;
+}
+
+/**
  * Check a message's timestamp against the registry's clock: it must be
  * within `toleranceSeconds` either side of `nowSeconds` (network.md §6: 5 min).
  *
@@ -714,11 +738,18 @@ export function verifyChallenge(
   );
 }
 
+const KIND_BY_CODE: ReadonlyMap<number, MessageKind> = new Map(
+  Object.entries(MESSAGE_KINDS).map((
+    [name, code],
+  ) => [code, name as MessageKind]),
+);
+
 function kindName(code: number): MessageKind {
-  for (const [name, c] of Object.entries(MESSAGE_KINDS)) {
-    if (c === code) return name as MessageKind;
+  const kind = KIND_BY_CODE.get(code);
+  if (kind === undefined) {
+    throw new DecodeError("unknown_kind", `unknown message kind ${code}`);
   }
-  throw new DecodeError("unknown_kind", `unknown message kind ${code}`);
+  return kind;
 }
 
 function signerName(body: MessageBody, index: number): string {

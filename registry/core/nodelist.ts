@@ -849,6 +849,63 @@ export function buildSignedList(
   return list;
 }
 
+/**
+ * A signed list with its encoding and body hash, as a publisher keeps it.
+ *
+ * @example The bytes decode to the list, and the hash is the body's
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const header = { network: 3, epoch: 7n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n };
+ * const published: EncodedNodeList = buildEncodedList(header, [], [new Uint8Array(32).fill(1)]);
+ * assert.deepEqual(decodeNodeList(published.bytes, 3), published.list);
+ * assert.deepEqual(published.bodyHash, nodeListBodyHash(published.list));
+ * ```
+ */
+export interface EncodedNodeList {
+  /** The list. */
+  list: NodeList;
+  /** Its encoding: body, then signatures. */
+  bytes: Uint8Array;
+  /** SHA-256 of the body: what the signatures cover and the next list chains to. */
+  bodyHash: Uint8Array;
+}
+
+/**
+ * Build, sign and encode a list in one pass: the body is encoded and hashed
+ * once, which is what a publisher needs (a list of 100,000 nodes is 5 MB).
+ * The result is the same as {@linkcode buildSignedList} then
+ * {@linkcode encodeNodeList}.
+ *
+ * @throws {DecodeError} as {@linkcode buildSignedList}.
+ * @example Publish a list and chain the next one to it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const header = { network: 3, epoch: 1n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n };
+ * const first = buildEncodedList(header, [], [new Uint8Array(32).fill(1)]);
+ * assert.deepEqual(first.bytes, encodeNodeList(first.list));
+ * const next = buildEncodedList({ ...header, epoch: 2n, prevHash: first.bodyHash }, [], [new Uint8Array(32).fill(1)]);
+ * assert.deepEqual(next.list.header.prevHash, nodeListBodyHash(first.list));
+ * ```
+ */
+export function buildEncodedList(
+  header: NodeListHeader,
+  records: readonly NodeRecord[],
+  secretKeys: readonly Uint8Array[],
+): EncodedNodeList {
+  const sorted = [...records].sort((a, b) => compareBytes(a.pubkey, b.pubkey));
+  const body = encodeListBody(header, sorted);
+  checkSignatureCount(secretKeys.length);
+  const bodyHash = listBodyHash(body);
+  const message = listSigningMessage(bodyHash);
+  const signatures = secretKeys.map((sk): ListSignature => ({
+    keyId: keyIdOf(publicKeyOf(sk)),
+    signature: sign(sk, message),
+  })).sort((a, b) => compareBytes(a.keyId, b.keyId));
+  // encodeSignatures refuses duplicate signing keys (not_sorted).
+  const bytes = concat(body, encodeSignatures(signatures));
+  return { list: { header, records: sorted, signatures }, bytes, bodyHash };
+}
+
 // ---------------------------------------------------------------------------
 // Whole list
 

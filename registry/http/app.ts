@@ -14,22 +14,22 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
-import { JsonRpcService } from "../service/jsonrpc.ts";
-import type { Registry } from "../service/registry.ts";
-import { RegistryViews } from "../service/views.ts";
+import { RegistryQueries } from "../queries/mod.ts";
+import type { Registry } from "../registry.ts";
 import type { AppOptions, AppState, Deps } from "./deps.ts";
+import { RepresentationCache } from "./list_cache.ts";
 import {
   HttpError,
   type HttpErrorCode,
   problemOf,
   problemResponse,
 } from "./problem.ts";
-import { eventRoutes } from "./routes_events.ts";
-import { jsonRpcRoutes } from "./routes_jsonrpc.ts";
-import { listRoutes, RepresentationCache } from "./routes_lists.ts";
-import { opsRoutes } from "./routes_ops.ts";
-import { readRoutes } from "./routes_reads.ts";
-import { writeRoutes } from "./routes_writes.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { jsonRpcRoutes } from "./routes/jsonrpc.ts";
+import { listRoutes } from "./routes/lists.ts";
+import { opsRoutes } from "./routes/ops.ts";
+import { readRoutes } from "./routes/reads.ts";
+import { writeRoutes } from "./routes/writes.ts";
 
 export type { AppOptions } from "./deps.ts";
 
@@ -82,20 +82,20 @@ export function createApp(
   registry: Registry,
   options: AppOptions = {},
 ): OpenAPIHono {
-  const views = options.views ?? new RegistryViews(registry);
+  const queries = options.queries ??
+    new RegistryQueries(
+      registry,
+      options.randomInt ? { randomInt: options.randomInt } : {},
+    );
   const state: AppState = {
     requests: new Map(),
     durations: new Map(),
     sseClients: 0,
   };
   const log = options.log ?? (() => {});
-  const deps: Deps = { registry, views, options, state, log };
+  const deps: Deps = { registry, queries, options, state, log };
   const cache = new RepresentationCache(
     options.listCacheBytes ?? 64 * 1024 * 1024,
-  );
-  const jsonRpc = new JsonRpcService(
-    registry,
-    options.randomInt ? { randomInt: options.randomInt } : {},
   );
   const app = new OpenAPIHono({
     defaultHook: (result) => validationHook(result as ValidationResult),
@@ -152,7 +152,7 @@ export function createApp(
   readRoutes(app, deps);
   listRoutes(app, deps, cache);
   eventRoutes(app, deps);
-  jsonRpcRoutes(app, deps, jsonRpc);
+  jsonRpcRoutes(app, deps);
   let document: Record<string, unknown> | null = null;
   const openapi = () =>
     document ??= app.getOpenAPI31Document({

@@ -1,22 +1,22 @@
 /**
- * What the route modules share: the registry, its views, the options and
+ * What the route modules share: the registry, its read models, the options and
  * the app's own counters.
  *
  * @module
  */
 
-import { readAtMost } from "../streams.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { Registry } from "../service/registry.ts";
-import type { RegistryViews } from "../service/views.ts";
+import type { RegistryQueries } from "../queries/mod.ts";
+import type { Registry } from "../registry.ts";
+import { readAtMost } from "../runtime/streams.ts";
 import { HttpError } from "./problem.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
   /** Where unexpected errors (500s) and stream failures are reported. Default: nowhere. */
   log?: (message: string, error?: unknown) => void;
-  /** Views to share with the rest of the process (its list cache). Default: new ones. */
-  views?: RegistryViews;
+  /** Read models to share with the rest of the process (their list cache). Default: new ones. */
+  queries?: RegistryQueries;
   /** SSE heartbeat interval, ms. Default 15,000. */
   heartbeatMs?: number;
   /** Stored events an event stream replays per query. Default 500. */
@@ -46,7 +46,7 @@ export interface AppState {
 /** Everything a route module needs. */
 export interface Deps {
   registry: Registry;
-  views: RegistryViews;
+  queries: RegistryQueries;
   options: AppOptions;
   state: AppState;
   log: (message: string, error?: unknown) => void;

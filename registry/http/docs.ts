@@ -6,81 +6,15 @@
  * @module
  */
 
-import {
-  CoreError,
-  type DecodeErrorCode,
-  LifecycleError,
-  type LifecycleErrorCode,
-  StakingError,
-  type StakingErrorCode,
-  type VerifyErrorCode,
-} from "../core/errors.ts";
-import { httpStatusOf, type RegistryErrorCode } from "../service/errors.ts";
-import { HTTP_ERROR_MEANING, HTTP_ERROR_STATUS } from "./problem.ts";
+import { type ErrorFamily, ERRORS } from "../api/errors.ts";
 
-// Records, so a code added to a union without being listed fails `deno check`.
-const DECODE: Record<DecodeErrorCode, true> = {
-  truncated: true,
-  trailing_bytes: true,
-  oversized: true,
-  bad_magic: true,
-  unsupported_version: true,
-  wrong_network: true,
-  unknown_kind: true,
-  out_of_range: true,
-  not_sorted: true,
-  bad_hex: true,
-  bad_length: true,
-  bad_json: true,
-  bad_session_id: true,
-};
-const VERIFY: Record<VerifyErrorCode, true> = {
-  bad_signature: true,
-  bad_public_key: true,
-  insufficient_signatures: true,
-  hash_mismatch: true,
-  chain_broken: true,
-  stale_timestamp: true,
-  expired: true,
-  not_yet_valid: true,
-};
-const STAKING: Record<StakingErrorCode, true> = {
-  operator_stake_too_low: true,
-  fee_out_of_range: true,
-  too_many_contributors: true,
-  duplicate_contributor: true,
-  reservation_too_small: true,
-  stake_over_cap: true,
-  node_key_is_wallet: true,
-  not_accepting_contributions: true,
-  contribution_too_small: true,
-  contribution_too_large: true,
-  no_free_slot: true,
-  not_a_contributor: true,
-  unlock_already_requested: true,
-  unlock_too_early: true,
-  not_funded: true,
-};
-const LIFECYCLE: Record<LifecycleErrorCode, true> = {
-  invalid_transition: true,
-  proof_too_soon: true,
-  epoch_went_backwards: true,
-};
-const REGISTRY: Record<RegistryErrorCode, true> = {
-  replayed: true,
-  unknown_node: true,
-  unknown_wallet: true,
-  unknown_list: true,
-  unknown_swarm: true,
-  node_already_registered: true,
-  node_not_live: true,
-  insufficient_balance: true,
-  faucet_disabled: true,
-  faucet_limit: true,
-  address_not_public: true,
-  diff_unavailable: true,
-  bad_request: true,
-  shutting_down: true,
+const FAMILY: Record<ErrorFamily, string> = {
+  decode: "malformed bytes or text",
+  verify: "signature or freshness check",
+  staking: "staking rule",
+  lifecycle: "lifecycle rule",
+  registry: "registry state",
+  http: "HTTP",
 };
 
 /** Every problem code with its status and where it comes from. */
@@ -89,35 +23,11 @@ export function problemCodes(): {
   status: number;
   from: string;
 }[] {
-  const out: { code: string; status: number; from: string }[] = [];
-  const add = (codes: object, from: string, make: (c: string) => CoreError) => {
-    for (const code of Object.keys(codes)) {
-      out.push({ code, status: httpStatusOf(make(code)), from });
-    }
-  };
-  add(DECODE, "malformed bytes or text", (c) => new CoreError(c, ""));
-  add(VERIFY, "signature or freshness check", (c) => new CoreError(c, ""));
-  add(
-    STAKING,
-    "staking rule",
-    (c) => new StakingError(c as StakingErrorCode, ""),
-  );
-  add(
-    LIFECYCLE,
-    "lifecycle rule",
-    (c) => new LifecycleError(c as LifecycleErrorCode, ""),
-  );
-  add(REGISTRY, "registry state", (c) => new CoreError(c, ""));
-  for (const [code, status] of Object.entries(HTTP_ERROR_STATUS)) {
-    out.push({
-      code,
-      status,
-      from: `HTTP: ${
-        HTTP_ERROR_MEANING[code as keyof typeof HTTP_ERROR_MEANING]
-      }`,
-    });
-  }
-  return out.sort((a, b) => a.code.localeCompare(b.code));
+  return Object.entries(ERRORS).map(([code, e]) => ({
+    code,
+    status: e.status,
+    from: `${FAMILY[e.family]}: ${e.meaning}`,
+  })).sort((a, b) => a.code.localeCompare(b.code));
 }
 
 function esc(text: unknown): string {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ATOMIC_PER_COIN } from "../core/params.ts";
-import type { RegistryEvent } from "../service/registry.ts";
+import type { RegistryEvent } from "../api/events.ts";
 import {
   activeNode,
   type HttpNet,
@@ -8,7 +8,7 @@ import {
   json,
   postMessage,
   SseReader,
-} from "./test_helpers.ts";
+} from "../testkit/http.ts";
 
 const SSE = { accept: "text/event-stream" };
 
@@ -30,7 +30,7 @@ Deno.test("GET /v1/events as JSON pages with after/limit and filters", async () 
   try {
     const node = await activeNode(h, "n0");
     await activeNode(h, "n1");
-    const all = await h.net.registry.events({ limit: 1000 });
+    const all = await h.net.events({ limit: 1000 });
     assert(all.length > 6);
     const seen: RegistryEvent[] = [];
     let after = 0;
@@ -86,7 +86,7 @@ Deno.test("SSE replays stored events page by page, then streams live ones, then 
   });
   try {
     await activeNode(h, "n0");
-    const stored = await h.net.registry.events({ limit: 1000 });
+    const stored = await h.net.events({ limit: 1000 });
     assert(stored.length > 4, "more than two pages to replay");
     const res = await h.app.request("/v1/events", { headers: SSE });
     assert.equal(res.status, 200);
@@ -175,7 +175,7 @@ Deno.test("SSE resumes after Last-Event-ID (over ?after=) and sends heartbeats",
   const h = await httpNet({ app: { heartbeatMs: 20 } });
   try {
     await activeNode(h, "n0");
-    const stored = await h.net.registry.events({ limit: 1000 });
+    const stored = await h.net.events({ limit: 1000 });
     const resumeFrom = stored[3]!.id;
     const res = await h.app.request("/v1/events?after=0", {
       headers: { ...SSE, "last-event-id": String(resumeFrom) },

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { SERVICE_NODE_FIELDS } from "../service/jsonrpc.ts";
-import { activeNode, httpNet, ticks } from "./test_helpers.ts";
+import { SERVICE_NODE_FIELDS } from "../queries/oxen_rpc.ts";
+import { activeNode, httpNet, ticks } from "../testkit/http.ts";
 
 function rpc(body: unknown) {
   return {
@@ -27,9 +27,8 @@ Deno.test("POST /json_rpc answers get_service_nodes with upstream names", async 
       body: open.bytes as Uint8Array<ArrayBuffer>,
     });
     await ticks(h.net, 1);
-    const tick =
-      (await h.net.registry.events({ kinds: ["list_published"], limit: 1000 }))
-        .at(-1)!;
+    const tick = (await h.net.eventsOf("list_published", { limit: 1000 }))
+      .at(-1)!;
 
     const res = await h.app.request(
       "/json_rpc",

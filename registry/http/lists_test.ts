@@ -6,8 +6,8 @@ import {
   nodeListToJson,
   verifyNodeList,
 } from "../core/nodelist.ts";
-import { RegistryViews } from "../service/views.ts";
-import { activeNode, httpNet, postMessage, ticks } from "./test_helpers.ts";
+import { ListReader } from "../queries/lists.ts";
+import { activeNode, httpNet, postMessage, ticks } from "../testkit/http.ts";
 
 async function bytesOf(res: Response): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
@@ -19,9 +19,9 @@ Deno.test("lists: binary or JSON by suffix, ?format= or Accept; the bytes verify
   try {
     for (let i = 0; i < 3; i++) await activeNode(h, `n${i}`);
     await ticks(net, 2);
-    const views = new RegistryViews(net.registry);
-    const latest = await views.listBytes("latest");
-    const byEpoch = await views.listBytes(latest.epoch - 1);
+    const views = new ListReader(net.registry);
+    const latest = await views.stored("latest");
+    const byEpoch = await views.stored(latest.epoch - 1);
     const cases: [string, Record<string, string>, "bin" | "json"][] = [
       ["/v1/lists/latest", {}, "bin"],
       ["/v1/lists/latest", { accept: "*/*" }, "bin"],
@@ -232,10 +232,10 @@ Deno.test("diffs apply to their base to give exactly the latest list; old bases 
   const h = await httpNet({ registry: { listRetention: 4 } });
   const { net, app } = h;
   try {
-    const views = new RegistryViews(net.registry);
+    const views = new ListReader(net.registry);
     for (let i = 0; i < 4; i++) await activeNode(h, `n${i}`);
     await ticks(net, 1);
-    const base = await views.listBytes("latest");
+    const base = await views.stored("latest");
     // Changes: new nodes, an address change, a node unlocking.
     await activeNode(h, "n4");
     await ticks(net, 1);
@@ -247,7 +247,7 @@ Deno.test("diffs apply to their base to give exactly the latest list; old bases 
       .then(async (r) => assert.equal(r.status, 200, await r.text()));
     await activeNode(h, "n5");
     await ticks(net, 1);
-    const latest = await views.listBytes("latest");
+    const latest = await views.stored("latest");
     assert(latest.epoch > base.epoch + 1);
 
     for (
@@ -276,7 +276,7 @@ Deno.test("diffs apply to their base to give exactly the latest list; old bases 
       assert.equal(again.status, 304);
     }
     // A diff from the previous list, uncompressed.
-    const prev = await views.listBytes(latest.epoch - 1);
+    const prev = await views.stored(latest.epoch - 1);
     const step = await bytesOf(
       await app.request(`/v1/lists/latest/diff?from=${prev.epoch}`),
     );

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { activeNode, httpNet, ticks } from "./test_helpers.ts";
+import { activeNode, httpNet, ticks } from "../testkit/http.ts";
 
 Deno.test("GET /metrics is Prometheus text: HELP and TYPE per family, valid samples, live values", async () => {
   const h = await httpNet();

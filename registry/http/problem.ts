@@ -10,53 +10,10 @@
  */
 
 import { HTTPException } from "hono/http-exception";
+import { ERRORS, type HttpErrorCode, httpStatusOf } from "../api/errors.ts";
 import { CoreError } from "../core/errors.ts";
-import { httpStatusOf } from "../service/errors.ts";
 
-/** Codes of errors the HTTP layer itself raises. */
-export type HttpErrorCode =
-  | "not_found"
-  | "method_not_allowed"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "not_acceptable"
-  | "bad_query"
-  | "bad_param"
-  | "bad_header"
-  | "bad_body"
-  | "wrong_kind"
-  | "internal";
-
-/** Status of each HTTP-level code; a new code without a status fails `deno check`. */
-export const HTTP_ERROR_STATUS: Readonly<Record<HttpErrorCode, number>> = {
-  not_found: 404,
-  method_not_allowed: 405,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  not_acceptable: 406,
-  bad_query: 400,
-  bad_param: 400,
-  bad_header: 400,
-  bad_body: 400,
-  wrong_kind: 400,
-  internal: 500,
-};
-
-/** What each HTTP-level code means, for the docs page. */
-export const HTTP_ERROR_MEANING: Readonly<Record<HttpErrorCode, string>> = {
-  not_found: "no such route",
-  method_not_allowed: "the route exists for other methods (see Allow)",
-  payload_too_large: "the request body is over the route's limit",
-  unsupported_media_type:
-    "writes take application/octet-stream or application/json",
-  not_acceptable: "no representation matches the Accept header",
-  bad_query: "a query parameter is malformed or out of range",
-  bad_param: "a path parameter is malformed",
-  bad_header: "a request header is malformed (e.g. Last-Event-ID)",
-  bad_body: 'the JSON body is not {"message": "<hex>"}',
-  wrong_kind: "the signed message is of another kind than the route takes",
-  internal: "an unexpected error; it was logged, nothing about it is shown",
-};
+export type { HttpErrorCode };
 
 /** An error of the HTTP layer with a stable code. */
 export class HttpError extends Error {
@@ -75,7 +32,7 @@ export class HttpError extends Error {
     super(message);
     this.name = "HttpError";
     this.code = code;
-    this.status = HTTP_ERROR_STATUS[code];
+    this.status = ERRORS[code].status;
     this.headers = headers;
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { toHex } from "../core/bytes.ts";
-import { activeNode, httpNet, json, ticks } from "./test_helpers.ts";
+import { activeNode, httpNet, json, ticks } from "../testkit/http.ts";
 
 async function problem(
   res: Response | Promise<Response>,
@@ -364,7 +364,7 @@ Deno.test("an unexpected error is a 500 internal problem with no trace, and is l
   const h = await httpNet();
   try {
     // Break the database under the app: every query now fails.
-    await h.net.registry.db.destroy();
+    await h.net.store.close();
     const r = await h.app.request("/v1/info");
     assert.equal(r.status, 500);
     const body = await r.json();

@@ -7,14 +7,13 @@
  * @module
  */
 
-import type { Registry, RegistryEvent } from "../service/registry.ts";
-
-/** Which events a stream carries. */
-export interface EventFilter {
-  node?: string;
-  wallet?: string;
-  kinds?: string[];
-}
+import {
+  type EventFilter,
+  matchesFilter,
+  type RegistryEvent,
+} from "../api/events.ts";
+import type { RegistryQueries } from "../queries/mod.ts";
+import type { Registry } from "../registry.ts";
 
 /** Options of {@linkcode eventStream}. */
 export interface EventStreamOptions {
@@ -36,18 +35,6 @@ export interface EventStreamOptions {
   maxBacklog?: number;
 }
 
-/** Whether an event passes a filter. */
-export function matchesFilter(e: RegistryEvent, f: EventFilter): boolean {
-  if (f.node !== undefined && e.node !== f.node) return false;
-  if (f.wallet !== undefined && !e.wallets.includes(f.wallet)) return false;
-  if (
-    f.kinds !== undefined && f.kinds.length > 0 && !f.kinds.includes(e.kind)
-  ) {
-    return false;
-  }
-  return true;
-}
-
 /** One event in the SSE wire format. */
 export function formatEvent(e: RegistryEvent): string {
   return `id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`;
@@ -59,7 +46,8 @@ export function formatEvent(e: RegistryEvent): string {
  * heartbeat.
  */
 export function eventStream(
-  registry: Registry,
+  registry: Pick<Registry, "subscribe">,
+  queries: Pick<RegistryQueries, "events">,
   options: EventStreamOptions,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -121,7 +109,7 @@ export function eventStream(
       write("retry: 3000\n: connected\n\n");
       (async () => {
         for (;;) {
-          const page = await registry.events({
+          const page = await queries.events({
             after: lastSent,
             limit: pageSize,
             ...options.filter,

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { signMessage } from "../core/messages.ts";
 import { ATOMIC_PER_COIN } from "../core/params.ts";
-import { auditLedger } from "../service/audit.ts";
 import {
   activeNode,
   httpNet,
@@ -9,7 +8,7 @@ import {
   postMessage,
   stateSnapshot,
   ticks,
-} from "./test_helpers.ts";
+} from "../testkit/http.ts";
 
 const COIN = ATOMIC_PER_COIN;
 
@@ -130,7 +129,7 @@ Deno.test("writes end to end: register, contribute, prove, unlock, faucet; the n
       app.request(`/v1/wallets/${net.signer("w").key.hex}`),
     );
     assert.equal(w.balance, (12n * COIN).toString());
-    assert((await auditLedger(net.registry.db)).balanced);
+    assert((await net.store.read.wallets.audit()).balanced);
   } finally {
     await h.close();
   }

@@ -1,0 +1,74 @@
+/**
+ * Publish the epoch's node list: every active and decommissioned node
+ * (network.md §4: a node with no proof yet shows 0.0.0.0 and port 0, which
+ * clients drop), signed with the registry keys and chained to the previous
+ * list by its body hash. Lists older than the retention are forgotten.
+ *
+ * @module
+ */
+
+import { fromHex, toHex } from "../core/bytes.ts";
+import { buildEncodedList, type NodeRecord } from "../core/nodelist.ts";
+import { LIVE_STATUSES, versionTriple } from "../store/nodes.ts";
+import { type ActionContext, nowSeconds } from "./context.ts";
+
+/** What a published list is. */
+export interface PublishedList {
+  /** The epoch it closes. */
+  epoch: number;
+  /** Hex body hash. */
+  hash: string;
+  /** Nodes in it. */
+  nodes: number;
+}
+
+/** Sign, store and announce the list closing the epoch in progress. */
+export async function publishList(
+  ctx: ActionContext,
+  prevHash: Uint8Array,
+  swarmSeed: bigint,
+): Promise<PublishedList> {
+  const rows = await ctx.tx.nodes.withStatus(LIVE_STATUSES);
+  const records: NodeRecord[] = rows.map((r) => ({
+    pubkey: fromHex(r.pubkey, 32),
+    swarmId: BigInt(r.swarm_id),
+    ipv4: r.public_ip ?? "0.0.0.0",
+    httpsPort: r.https_port ?? 0,
+    quicPort: r.quic_port ?? 0,
+    version: versionTriple(r.storage_version),
+    state: r.status === "active" ? "active" : "decommissioned",
+    unlockRequested: r.unlock_at !== null,
+  }));
+  const now = BigInt(nowSeconds(ctx));
+  const epoch = ctx.epoch;
+  const { bytes, bodyHash } = buildEncodedList(
+    {
+      network: ctx.params.id,
+      epoch: BigInt(epoch),
+      validAfter: now,
+      freshUntil: now + BigInt(ctx.params.epochSeconds),
+      validUntil: now + BigInt(ctx.params.listValiditySeconds),
+      prevHash,
+      swarmSeed,
+    },
+    records,
+    ctx.settings.signingKeys,
+  );
+  const hash = toHex(bodyHash);
+  await ctx.tx.lists.insert({
+    epoch,
+    hash,
+    prevHash: toHex(prevHash),
+    publishedAt: Number(now),
+    nodeCount: records.length,
+    bytes,
+  });
+  await ctx.tx.lists.pruneThrough(epoch - ctx.settings.listRetention);
+  await ctx.emit("list_published", null, [], {
+    epoch,
+    hash,
+    nodes: records.length,
+    active: records.filter((r) => r.state === "active").length,
+  });
+  return { epoch, hash, nodes: records.length };
+}

@@ -1,0 +1,107 @@
+/**
+ * Published lists as the API serves them: facts without the bytes, the
+ * signed bytes, decoded (cached: a published list never changes), as JSON,
+ * and diffs between two kept lists.
+ *
+ * @module
+ */
+
+import { RegistryError } from "../api/errors.ts";
+import {
+  decodeNodeList,
+  diffNodeLists,
+  type NodeList,
+  type NodeListJson,
+  nodeListToJson,
+} from "../core/nodelist.ts";
+import type { ListMeta, StoredList } from "../store/lists.ts";
+import type { RegistryReader } from "./context.ts";
+
+/** `"latest"` or an epoch. */
+export type WhichList = number | "latest";
+
+/** Decoded lists kept in memory. */
+const DECODED_CACHE_SIZE = 64;
+
+/** Reads published lists, caching decoded ones. */
+export class ListReader {
+  readonly #r: RegistryReader;
+  readonly #decoded = new Map<number, NodeList>();
+
+  constructor(r: RegistryReader) {
+    this.#r = r;
+  }
+
+  /** A list's facts, without its bytes; `unknown_list` when not kept. */
+  async meta(which: WhichList): Promise<ListMeta> {
+    const lists = this.#r.store.read.lists;
+    const meta = which === "latest"
+      ? await lists.latest()
+      : await lists.meta(which);
+    return meta ?? notKept(which);
+  }
+
+  /** A list with its signed bytes; `unknown_list` when not kept. */
+  async stored(which: WhichList): Promise<StoredList> {
+    const epoch = which === "latest"
+      ? (await this.meta("latest")).epoch
+      : which;
+    return await this.#r.store.read.lists.find(epoch) ?? notKept(which);
+  }
+
+  /** A list decoded; `unknown_list` when not kept (any more). */
+  async list(which: WhichList): Promise<NodeList> {
+    // Checked against the store each time: a cached list may have been pruned.
+    const { epoch } = await this.meta(which);
+    let list = this.#decoded.get(epoch);
+    if (!list) {
+      const { bytes } = await this.stored(epoch);
+      list = decodeNodeList(bytes, this.#r.params.id);
+      if (this.#decoded.size >= DECODED_CACHE_SIZE) this.#decoded.clear();
+      this.#decoded.set(epoch, list);
+    }
+    return list;
+  }
+
+  /** A list as JSON. */
+  async json(which: WhichList): Promise<NodeListJson> {
+    return nodeListToJson(await this.list(which));
+  }
+
+  /** The diff from list `from` to list `to` (binary; reproduces `to` byte for byte). */
+  async diff(
+    from: number,
+    to: WhichList,
+  ): Promise<{ from: number; to: number; bytes: Uint8Array }> {
+    const target = await this.list(to);
+    const toEpoch = Number(target.header.epoch);
+    if (!(from < toEpoch)) {
+      throw new RegistryError(
+        "bad_request",
+        `a diff goes from an older list to a newer one; ${from} is not before ${toEpoch}`,
+      );
+    }
+    let base: NodeList;
+    try {
+      base = await this.list(from);
+    } catch (e) {
+      if (e instanceof RegistryError && e.code === "unknown_list") {
+        throw new RegistryError(
+          "diff_unavailable",
+          `list ${from} is no longer kept; fetch the full list`,
+        );
+      }
+      throw e;
+    }
+    return { from, to: toEpoch, bytes: diffNodeLists(base, target) };
+  }
+}
+
+function notKept(which: WhichList): never {
+  throw new RegistryError(
+    "unknown_list",
+    which === "latest"
+      ? "no list has been published yet"
+      : `no list for epoch ${which} is kept`,
+  );
+}

@@ -1,0 +1,48 @@
+/**
+ * Whole-state reads for checks, not for serving: every row of the tables a
+ * write can change, in a stable order, so a test or a fault suite can
+ * compare the state before and after (a refused write must change nothing).
+ *
+ * @module
+ */
+
+import type { Db } from "./db.ts";
+
+/** The rows of the state tables, in key order. */
+export interface StateRows {
+  wallets: unknown[];
+  nodes: unknown[];
+  stakes: unknown[];
+  sequences: unknown[];
+  lastEventId: number;
+  latestList: string | null;
+}
+
+/** Whole-state reads. */
+export class InspectStore {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Every row a write can change, plus the newest event id and list hash. */
+  async state(): Promise<StateRows> {
+    const db = this.#db;
+    const last = await db.selectFrom("events").select("id")
+      .orderBy("id", "desc").limit(1).executeTakeFirst();
+    const list = await db.selectFrom("lists").select("hash")
+      .orderBy("epoch", "desc").limit(1).executeTakeFirst();
+    return {
+      wallets: await db.selectFrom("wallets").selectAll().orderBy("pubkey")
+        .execute(),
+      nodes: await db.selectFrom("nodes").selectAll().orderBy("pubkey")
+        .execute(),
+      stakes: await db.selectFrom("stakes").selectAll().orderBy("node")
+        .orderBy("wallet").execute(),
+      sequences: await db.selectFrom("sequences").selectAll()
+        .orderBy("signer").execute(),
+      lastEventId: last ? Number(last.id) : 0,
+      latestList: list?.hash ?? null,
+    };
+  }
+}
