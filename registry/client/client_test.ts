@@ -15,8 +15,7 @@ import {
   decodeNodeList,
   encodeNodeList,
 } from "../core/nodelist.ts";
-import { createApp } from "../http/app.ts";
-import { testNet } from "../testkit/mod.ts";
+import { serveRegistry } from "../testkit/mod.ts";
 import {
   fetchVerifiedList,
   RegistryApiError,
@@ -24,24 +23,8 @@ import {
   RegistryUnreachableError,
 } from "./mod.ts";
 
-async function served() {
-  const net = await testNet({
-    funded: ["op"],
-    registry: { clock: Date.now },
-  });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    createApp(net.registry, { heartbeatMs: 200 }).fetch,
-  );
-  const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
-  return {
-    net,
-    url,
-    async close() {
-      await server.shutdown();
-      await net.close();
-    },
-  };
+function served() {
+  return serveRegistry({ funded: ["op"], heartbeatMs: 200 });
 }
 
 function closedPort(): number {

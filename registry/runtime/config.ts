@@ -86,25 +86,141 @@ export type Command =
 /** Environment lookup, e.g. `(k) => Deno.env.get(k)`. */
 export type Env = (name: string) => string | undefined;
 
-/** Every environment variable the service reads. */
-export const ENV_VARS = [
-  "REGISTRY_HOST",
-  "REGISTRY_PORT",
-  "REGISTRY_DATA_DIR",
-  "REGISTRY_NETWORK",
-  "REGISTRY_EPOCH_SECONDS",
-  "REGISTRY_PASSPHRASE",
-  "REGISTRY_PASSPHRASE_FILE",
-  "REGISTRY_GENESIS",
-  "REGISTRY_FAUCET_LIMIT",
-  "REGISTRY_LOG_FORMAT",
-  "REGISTRY_LOG_LEVEL",
-  "REGISTRY_PROBE",
-  "REGISTRY_PROBE_CONCURRENCY",
-  "REGISTRY_PROBE_TIMEOUT_MS",
-] as const;
+/** The program's name and version, for `--version`. */
+export const PROGRAM = "snode-registry";
 
-/** Default values. */
+/**
+ * One setting of the registry: its flag, its environment variable, how its
+ * value is written, its default and what it means. The table below is the
+ * one place settings are listed: the parser, `--help`, the README's options
+ * table and the `start` task's `--allow-env` list all come from it (tests
+ * check the last two).
+ */
+export interface OptionSpec {
+  /** Flag name without dashes; null for an environment-only setting. */
+  flag: string | null;
+  /** Environment variable. */
+  env: string;
+  /** Placeholder of the value in help, e.g. `PORT`. */
+  value: string;
+  /** The default, as help shows it. */
+  default: string;
+  /** What it means. */
+  help: string;
+}
+
+const p = PRESETS;
+
+/** Every setting, in the order help lists them. */
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "host",
+    env: "REGISTRY_HOST",
+    value: "HOST",
+    default: "127.0.0.1",
+    help: "address to listen on (`0.0.0.0` for every interface)",
+  },
+  {
+    flag: "port",
+    env: "REGISTRY_PORT",
+    value: "PORT",
+    default: "8080",
+    help: "TCP port; `0` picks a free one (logged in the `listening` line)",
+  },
+  {
+    flag: "data-dir",
+    env: "REGISTRY_DATA_DIR",
+    value: "DIR",
+    default: "./data",
+    help: "database and key directory, created if missing",
+  },
+  {
+    flag: "network",
+    env: "REGISTRY_NETWORK",
+    value: "NAME",
+    default: "devnet",
+    help: "`mainnet`, `testnet` or `devnet`: the rules of `core/params.ts`",
+  },
+  {
+    flag: "epoch-seconds",
+    env: "REGISTRY_EPOCH_SECONDS",
+    value: "N",
+    default:
+      `the network's (${p.mainnet.epochSeconds}, ${p.testnet.epochSeconds}, ${p.devnet.epochSeconds})`,
+    help:
+      "epoch length, 1 to 3600 s; the rules stay in epochs, only wall time per epoch changes",
+  },
+  {
+    flag: "passphrase-file",
+    env: "REGISTRY_PASSPHRASE_FILE",
+    value: "PATH",
+    default: "none",
+    help:
+      "file whose first line is the key's passphrase (at least 8 characters)",
+  },
+  {
+    flag: null,
+    env: "REGISTRY_PASSPHRASE",
+    value: "",
+    default: "none",
+    help:
+      "the passphrase itself (no flag: command lines are visible to other users)",
+  },
+  {
+    flag: "genesis",
+    env: "REGISTRY_GENESIS",
+    value: "FILE",
+    default: "none",
+    help: "genesis allocations, credited only when the database is new",
+  },
+  {
+    flag: "faucet-limit",
+    env: "REGISTRY_FAUCET_LIMIT",
+    value: "COINS",
+    default: "1000",
+    help: "largest faucet request (the faucet runs on devnet only)",
+  },
+  {
+    flag: "log-format",
+    env: "REGISTRY_LOG_FORMAT",
+    value: "FORMAT",
+    default: "json",
+    help: "`json` (one object per line) or `text`",
+  },
+  {
+    flag: "log-level",
+    env: "REGISTRY_LOG_LEVEL",
+    value: "LEVEL",
+    default: "info",
+    help: "`debug`, `info`, `warn` or `error`",
+  },
+  {
+    flag: "probe",
+    env: "REGISTRY_PROBE",
+    value: "on|off",
+    default: "on",
+    help: "test node reachability each epoch",
+  },
+  {
+    flag: "probe-concurrency",
+    env: "REGISTRY_PROBE_CONCURRENCY",
+    value: "N",
+    default: "16",
+    help: "reachability tests in flight at once, 1 to 256",
+  },
+  {
+    flag: "probe-timeout-ms",
+    env: "REGISTRY_PROBE_TIMEOUT_MS",
+    value: "MS",
+    default: "5000",
+    help: "per-test timeout (connect, answer and body), 100 to 60000",
+  },
+];
+
+/** Every environment variable the service reads. */
+export const ENV_VARS: readonly string[] = OPTIONS.map((o) => o.env);
+
+/** Default values, parsed. */
 export const DEFAULTS = {
   host: "127.0.0.1",
   port: 8080,
@@ -117,60 +233,40 @@ export const DEFAULTS = {
   probeTimeoutMs: 5000,
 };
 
-/** The program's name and version, for `--version`. */
-export const PROGRAM = "snode-registry";
+const PARSE_OPTIONS = Object.fromEntries([
+  ...OPTIONS.filter((o) => o.flag !== null).map((
+    o,
+  ) => [o.flag!, { type: "string" as const }]),
+  ["help", { type: "boolean" as const, short: "h" }],
+  ["version", { type: "boolean" as const }],
+]) as Record<string, { type: "string" | "boolean"; short?: string }>;
 
-const OPTIONS = {
-  host: { type: "string" },
-  port: { type: "string" },
-  "data-dir": { type: "string" },
-  network: { type: "string" },
-  "epoch-seconds": { type: "string" },
-  "passphrase-file": { type: "string" },
-  genesis: { type: "string" },
-  "faucet-limit": { type: "string" },
-  "log-format": { type: "string" },
-  "log-level": { type: "string" },
-  probe: { type: "string" },
-  "probe-concurrency": { type: "string" },
-  "probe-timeout-ms": { type: "string" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
-} as const;
+function plain(text: string): string {
+  return text.replaceAll("`", "");
+}
 
-/** The `--help` text: every flag, its environment variable and default. */
+/** The `--help` text: every option from {@linkcode OPTIONS}. */
 export function usage(): string {
-  const p = PRESETS;
+  const rows = OPTIONS.map((o) => {
+    const flag = o.flag === null
+      ? ""
+      : `--${o.flag}${o.value ? ` ${o.value}` : ""}`;
+    return `  ${flag.padEnd(25)} ${o.env.padEnd(27)} ${
+      plain(o.help)
+    } (default ${plain(o.default)})`;
+  });
   return `${PROGRAM}: the service-node registry (HTTP API, epochs, signed node lists, reachability tests)
 
 Usage: deno task start [options]
        deno run --allow-net --allow-read --allow-write --allow-env registry/main.ts [options]
 
 Options (flags win over environment variables; empty variables count as unset):
-  --host HOST               REGISTRY_HOST               address to listen on (default ${DEFAULTS.host})
-  --port PORT               REGISTRY_PORT               TCP port, 0 for any free one (default ${DEFAULTS.port})
-  --data-dir DIR            REGISTRY_DATA_DIR           database and registry key directory, created
-                                                        if missing (default ${DEFAULTS.dataDir})
-  --network NAME            REGISTRY_NETWORK            mainnet, testnet or devnet (default ${DEFAULTS.network})
-  --epoch-seconds N         REGISTRY_EPOCH_SECONDS      epoch length, 1 to 3600 seconds (default from
-                                                        the network: mainnet ${p.mainnet.epochSeconds}, testnet ${p.testnet.epochSeconds}, devnet ${p.devnet.epochSeconds})
-  --passphrase-file PATH    REGISTRY_PASSPHRASE_FILE    file whose first line is the registry key's
-                                                        passphrase (at least 8 characters)
-                            REGISTRY_PASSPHRASE         the passphrase itself (environment only)
-                                                        With neither, devnet generates one into
-                                                        <data-dir>/registry-key.passphrase; mainnet and
-                                                        testnet refuse to start.
-  --genesis FILE            REGISTRY_GENESIS            JSON [{"wallet": "<64 hex>", "amount": "<coins>"}],
-                                                        credited only when the database is new (default none)
-  --faucet-limit COINS      REGISTRY_FAUCET_LIMIT       largest faucet request, devnet only
-                                                        (default ${DEFAULTS.faucetLimitCoins})
-  --log-format FORMAT       REGISTRY_LOG_FORMAT         json (one object per line) or text (default ${DEFAULTS.logFormat})
-  --log-level LEVEL         REGISTRY_LOG_LEVEL          debug, info, warn or error (default ${DEFAULTS.logLevel})
-  --probe on|off            REGISTRY_PROBE              test node reachability each epoch (default on)
-  --probe-concurrency N     REGISTRY_PROBE_CONCURRENCY  tests in flight at once, 1 to 256 (default ${DEFAULTS.probeConcurrency})
-  --probe-timeout-ms MS     REGISTRY_PROBE_TIMEOUT_MS   per-test timeout, 100 to 60000 (default ${DEFAULTS.probeTimeoutMs})
-  -h, --help                                            show this text
-  --version                                             show the version
+${rows.join("\n")}
+  -h, --help                show this text
+  --version                 show the version
+
+With neither REGISTRY_PASSPHRASE_FILE nor REGISTRY_PASSPHRASE, devnet generates a
+passphrase into <data-dir>/registry-key.passphrase; mainnet and testnet refuse to start.
 
 Files in the data directory: registry.db (SQLite), registry-key.json (encrypted
 registry signing key, mode 0600), registry-key.passphrase (devnet only, when generated).
@@ -178,6 +274,23 @@ registry signing key, mode 0600), registry-key.passphrase (devnet only, when gen
 Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a runtime failure
 (e.g. a wrong passphrase), 2 on a bad flag or value.
 `;
+}
+
+/** The README's options table (markdown), from {@linkcode OPTIONS}. */
+export function optionsMarkdown(): string {
+  const rows = OPTIONS.map((o) => [
+    o.flag === null
+      ? ""
+      : `\`--${o.flag}${o.value ? ` ${o.value.replace("|", "\\|")}` : ""}\``,
+    `\`${o.env}\``,
+    o.default.startsWith("the ") || o.default === "none"
+      ? o.default
+      : `\`${o.default}\``,
+    o.help,
+  ]);
+  const header = ["flag", "variable", "default", "meaning"];
+  const lines = [header, header.map(() => "---"), ...rows];
+  return lines.map((r) => `| ${r.join(" | ")} |`).join("\n");
 }
 
 function flagName(name: string): string {
@@ -208,7 +321,7 @@ export function parseConfig(
   try {
     parsed = parseArgs({
       args,
-      options: OPTIONS,
+      options: PARSE_OPTIONS,
       strict: true,
       allowPositionals: false,
       tokens: true,
@@ -224,44 +337,40 @@ export function parseConfig(
     }
     seen.add(t.name);
   }
-  const flags = parsed.values as Partial<
-    Record<keyof typeof OPTIONS, string | boolean>
-  >;
+  const flags = parsed.values as Partial<Record<string, string | boolean>>;
   if (flags.help) return { kind: "help", text: usage() };
   if (flags.version) {
     return { kind: "version", text: `${PROGRAM} ${version}` };
   }
 
   /** A setting's raw text and where it came from, for error messages. */
-  const get = (
-    flag: keyof typeof OPTIONS,
-    envName: string,
-  ): { value: string; source: string } | null => {
+  const get = (flag: string): { value: string; source: string } | null => {
+    const spec = OPTIONS.find((o) => o.flag === flag)!;
     const f = flags[flag];
     if (typeof f === "string") return { value: f, source: flagName(flag) };
-    const e = env(envName);
-    if (e !== undefined && e !== "") return { value: e, source: envName };
+    const e = env(spec.env);
+    if (e !== undefined && e !== "") return { value: e, source: spec.env };
     return null;
   };
 
-  const host = get("host", "REGISTRY_HOST");
+  const host = get("host");
   if (host && (host.value.trim() === "" || /\s/.test(host.value))) {
     throw new ConfigError(
       `${host.source}: "${host.value}" is not a host name or address`,
     );
   }
 
-  const port = get("port", "REGISTRY_PORT");
+  const port = get("port");
   const portNumber = port
     ? integer(port.value, port.source, 0, 65535, "a TCP port")
     : DEFAULTS.port;
 
-  const dataDir = get("data-dir", "REGISTRY_DATA_DIR");
+  const dataDir = get("data-dir");
   if (dataDir && dataDir.value.trim() === "") {
     throw new ConfigError(`${dataDir.source} must not be empty`);
   }
 
-  const network = get("network", "REGISTRY_NETWORK");
+  const network = get("network");
   const name = network?.value ?? DEFAULTS.network;
   if (!Object.hasOwn(PRESETS, name)) {
     throw new ConfigError(
@@ -270,7 +379,7 @@ export function parseConfig(
       }: unknown network "${name}" (expected mainnet, testnet or devnet)`,
     );
   }
-  const epoch = get("epoch-seconds", "REGISTRY_EPOCH_SECONDS");
+  const epoch = get("epoch-seconds");
   const params = networkParams(
     name,
     epoch
@@ -288,12 +397,12 @@ export function parseConfig(
 
   const passphrase = passphraseSource(flags, env, params.name);
 
-  const genesis = get("genesis", "REGISTRY_GENESIS");
+  const genesis = get("genesis");
   if (genesis && genesis.value.trim() === "") {
     throw new ConfigError(`${genesis.source} must not be empty`);
   }
 
-  const faucet = get("faucet-limit", "REGISTRY_FAUCET_LIMIT");
+  const faucet = get("faucet-limit");
   let faucetLimit = DEFAULTS.faucetLimitCoins * ATOMIC_PER_COIN;
   if (faucet) {
     try {
@@ -309,22 +418,18 @@ export function parseConfig(
   }
 
   const logFormat = oneOf(
-    get("log-format", "REGISTRY_LOG_FORMAT"),
+    get("log-format"),
     ["json", "text"] as const,
     DEFAULTS.logFormat,
   );
   const logLevel = oneOf(
-    get("log-level", "REGISTRY_LOG_LEVEL"),
+    get("log-level"),
     ["debug", "info", "warn", "error"] as const,
     DEFAULTS.logLevel,
   );
-  const probe = oneOf(
-    get("probe", "REGISTRY_PROBE"),
-    ["on", "off"] as const,
-    "on",
-  );
-  const concurrency = get("probe-concurrency", "REGISTRY_PROBE_CONCURRENCY");
-  const timeout = get("probe-timeout-ms", "REGISTRY_PROBE_TIMEOUT_MS");
+  const probe = oneOf(get("probe"), ["on", "off"] as const, "on");
+  const concurrency = get("probe-concurrency");
+  const timeout = get("probe-timeout-ms");
 
   return {
     kind: "run",

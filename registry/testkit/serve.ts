@@ -20,7 +20,12 @@ export interface ServedRegistry {
 
 /** Start a devnet registry on 127.0.0.1:0 with the real clock. */
 export async function serveRegistry(
-  options: { funded?: string[]; registry?: Partial<RegistryOptions> } = {},
+  options: {
+    funded?: string[];
+    registry?: Partial<RegistryOptions>;
+    /** SSE heartbeat interval, ms. Default 1,000. */
+    heartbeatMs?: number;
+  } = {},
 ): Promise<ServedRegistry> {
   const net = await testNet({
     ...(options.funded ? { funded: options.funded } : {}),
@@ -32,7 +37,8 @@ export async function serveRegistry(
   });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    createApp(net.registry, { heartbeatMs: 1000 }).fetch,
+    createApp(net.registry, { heartbeatMs: options.heartbeatMs ?? 1000 })
+      .fetch,
   );
   const addr = server.addr as Deno.NetAddr;
   return {
