@@ -265,6 +265,29 @@ export async function unlockKey(
   }
 }
 
+/**
+ * Refuse (exit 2, `keystore_exists`) when a keystore is already at `path`,
+ * unless `force`. Called before anything is asked or shown, and again just
+ * before writing.
+ */
+export async function refuseExisting(
+  path: string,
+  force: boolean,
+): Promise<void> {
+  if (force) return;
+  try {
+    await Deno.lstat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  throw new CliError(
+    "usage",
+    "keystore_exists",
+    `${path} already exists: pick another --name, or pass --force to replace it (keep a backup of the old key first)`,
+  );
+}
+
 /** Options of {@linkcode writeKeystore}. */
 export interface WriteKeystoreOptions {
   secretKey: Uint8Array;
@@ -286,18 +309,7 @@ export async function writeKeystore(
   path: string,
   options: WriteKeystoreOptions,
 ): Promise<Keystore> {
-  if (!options.force) {
-    try {
-      await Deno.lstat(path);
-      throw new CliError(
-        "usage",
-        "keystore_exists",
-        `${path} already exists: pick another --name, or pass --force to replace it (keep a backup of the old key first)`,
-      );
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-  }
+  await refuseExisting(path, options.force);
   passphraseBytes(options.passphrase);
   const kdf = options.kdf ?? DEFAULT_SCRYPT;
   const keystore = await ctx.out.spin(
