@@ -255,8 +255,8 @@ export class AlertEngine {
             formatDuration(n.credit * info.epochSeconds)
           }); when it runs out ${
             n.status === "decommissioned"
-              ? "the node is deregistered and its stake locked"
-              : "a failing node is deregistered instead of decommissioned"
+              ? "the node is deregistered and its stake locked: send a proof and make it reachable now"
+              : "a failing node is deregistered instead of decommissioned: keep it proving and reachable, and the credit grows back with uptime"
           }`,
           data: { credit: n.credit, threshold: t.creditBelow },
         }, nowSeconds);
@@ -299,10 +299,16 @@ export class AlertEngine {
       }, nowSeconds);
     }
 
-    // Deregistration close.
+    // Deregistration close - alerted only while the operator can do
+    // something about it, and saying what. Right after a recommission the
+    // outlook says "deregister" (the credit is below the decommission
+    // minimum, so a failure would deregister) while the node proves on
+    // time: nothing to do then, so no alert.
+    const todo = remedies(n, info);
     if (
       n.outlook.next === "deregister" && n.outlook.atEpoch !== null &&
-      n.outlook.atEpoch - info.epoch <= t.deregWithinEpochs
+      n.outlook.atEpoch - info.epoch <= t.deregWithinEpochs &&
+      todo.length > 0
     ) {
       const left = Math.max(0, n.outlook.atEpoch - info.epoch);
       this.#latched(out, `${node}:dereg_soon`, {
@@ -312,10 +318,10 @@ export class AlertEngine {
         node,
         message: `deregistration in ${left} epochs (about ${
           formatDuration(left * info.epochSeconds)
-        }, epoch ${n.outlook.atEpoch}) unless it proves and is reachable: ${n.outlook.text}`,
-        data: { atEpoch: n.outlook.atEpoch, epochsLeft: left },
+        }, epoch ${n.outlook.atEpoch}) unless you act: ${todo.join("; ")}`,
+        data: { atEpoch: n.outlook.atEpoch, epochsLeft: left, actions: todo },
       }, nowSeconds);
-    } else if (n.outlook.next !== "deregister") {
+    } else if (n.outlook.next !== "deregister" || todo.length === 0) {
       this.#clear(`${node}:dereg_soon`);
     }
 
@@ -349,7 +355,27 @@ export class AlertEngine {
       }
     }
 
-    // Outdated version.
+    // Outdated versions: the service node against the registry's published
+    // minimum (`rules.minimumNodeVersion`, when it publishes one), the
+    // storage server against --min-version.
+    const rules = info.rules as { minimumNodeVersion?: unknown };
+    const minNode = typeof rules.minimumNodeVersion === "string"
+      ? rules.minimumNodeVersion
+      : undefined;
+    const nodeVersion = n.proof?.nodeVersion;
+    if (
+      minNode && nodeVersion && compareVersions(nodeVersion, minNode) < 0
+    ) {
+      this.#emit(out, {
+        key: `outdated_version:${node}:node:${nodeVersion}`,
+        kind: "outdated_version",
+        severity: "warning",
+        node,
+        message:
+          `service node ${nodeVersion} is older than the network's minimum ${minNode} (the registry's rule): upgrade the node, then restart the agent with the new --version`,
+        data: { component: "node", current: nodeVersion, latest: minNode },
+      }, nowSeconds);
+    }
     const latest = t.minVersion;
     const current = n.proof?.storageVersion ?? n.storageVersion;
     if (latest && current && compareVersions(current, latest) < 0) {
@@ -360,11 +386,41 @@ export class AlertEngine {
         node,
         message:
           `storage server ${current} is older than ${latest}: upgrade before it is refused`,
-        data: { current, latest },
+        data: { component: "storage", current, latest },
       }, nowSeconds);
     }
     return out;
   }
+}
+
+/**
+ * What the operator can do to keep a node from deregistration, or nothing
+ * when nothing is wrong: its proof is overdue (for a decommissioned node:
+ * none since the decommission), or the registry cannot reach it.
+ */
+export function remedies(n: NodeDetailView, info: InfoView): string[] {
+  if (n.status !== "active" && n.status !== "decommissioned") return [];
+  const todo: string[] = [];
+  const interval = info.rules.proofIntervalEpochs * info.epochSeconds;
+  const overdue = n.status === "decommissioned"
+    ? n.proof === null || n.proof.epoch < n.statusSince
+    : n.proof === null || n.proof.ageSeconds > interval * 1.5;
+  if (overdue) {
+    todo.push(
+      `send an uptime proof (is "snode node agent" running? "snode node proof --ip ..." sends one by hand; last proof ${
+        n.proof ? formatDuration(n.proof.ageSeconds) + " ago" : "never"
+      })`,
+    );
+  }
+  if (n.reachability.unreachable) {
+    const last = n.reachability.tests[0];
+    todo.push(
+      `make the node reachable${
+        last ? ` at ${last.address} (${last.detail})` : ""
+      }: check the firewall and the advertised --ip / --https-port`,
+    );
+  }
+  return todo;
 }
 
 /** Compare `a.b.c` versions. */

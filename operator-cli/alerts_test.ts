@@ -142,6 +142,8 @@ Deno.test("deregistration soon, and unlock windows 48/24/6 h each once", () => {
   const e = new AlertEngine({ deregWithinEpochs: 30 });
   const soon = node({
     status: "decommissioned",
+    statusSince: 95, // no proof since (the last was at epoch 99 - 10)
+    proof: { ...node().proof!, epoch: 89, ageSeconds: 22 },
     outlook: {
       next: "deregister",
       atEpoch: 120,
@@ -188,4 +190,104 @@ Deno.test("new contributions and outdated versions", () => {
   ]);
   assert.deepEqual(e.onStatus(node(), info, 1), []);
   assert(compareVersions("2.9.9", "2.10.0") < 0);
+});
+
+Deno.test("deregistration soon fires only when the operator can act, and says what to do", () => {
+  const e = new AlertEngine({ deregWithinEpochs: 30 });
+  const dereg = (atEpoch: number) => ({
+    next: "deregister",
+    atEpoch,
+    atTime: null,
+    credit: 4,
+    text: "active with 4 epochs of credit; ... deregistered at epoch 111",
+  });
+  const kinds = (n: NodeDetailView, at: number) =>
+    e.onStatus(n, info, at).filter((a) => a.kind === "deregistration_soon");
+
+  // Just recommissioned with little credit, proving every interval: the
+  // outlook says "deregister" but there is nothing to do.
+  const proving = node({
+    statusSince: 100,
+    credit: 4,
+    outlook: dereg(111),
+  });
+  assert.deepEqual(kinds(proving, 0), []);
+  assert.deepEqual(kinds({ ...proving, outlook: dereg(112) }, 1), []);
+
+  // Its proof is overdue (interval 10 s, last 31 s ago): now it matters.
+  const late = node({
+    statusSince: 100,
+    credit: 4,
+    proof: { ...node().proof!, ageSeconds: 31 },
+    outlook: dereg(111),
+  });
+  const a = kinds(late, 2);
+  assert.equal(a.length, 1);
+  assert.equal(a[0]!.severity, "critical");
+  assert.match(a[0]!.message, /unless you act: send an uptime proof/);
+  assert.match(a[0]!.message, /snode node agent/);
+  // Once, until the condition clears; a proof clears it.
+  assert.deepEqual(kinds(late, 3), []);
+  assert.deepEqual(kinds(proving, 4), []);
+
+  // Unreachable: says where and what to check.
+  const unreachable = node({
+    statusSince: 100,
+    credit: 4,
+    outlook: dereg(101),
+    reachability: {
+      unreachable: true,
+      consecutiveFailures: 2,
+      tests: [{
+        epoch: 99,
+        testedAt: 0,
+        address: "203.0.113.7:22021",
+        ok: false,
+        detail: "connection refused",
+        latencyMs: null,
+      }],
+    },
+  });
+  const u = kinds(unreachable, 5);
+  assert.equal(u.length, 1);
+  assert.match(
+    u[0]!.message,
+    /make the node reachable at 203\.0\.113\.7:22021 \(connection refused\)/,
+  );
+
+  // Decommissioned but proved since, and reachable: recommissioned at the
+  // next epoch whatever the operator does - no alert.
+  const f = new AlertEngine();
+  const returning = node({
+    status: "decommissioned",
+    statusSince: 95,
+    outlook: dereg(120),
+  });
+  assert.deepEqual(
+    f.onStatus(returning, info, 0).filter((x) =>
+      x.kind === "deregistration_soon"
+    ),
+    [],
+  );
+});
+
+Deno.test("outdated node version against the registry's minimumNodeVersion, when it publishes one", () => {
+  const withMin = (v: string | null) =>
+    ({
+      ...info,
+      rules: { ...info.rules, minimumNodeVersion: v },
+    }) as InfoView;
+  const kinds = (e: AlertEngine, i: InfoView) =>
+    e.onStatus(node(), i, 0).filter((a) => a.kind === "outdated_version");
+  // The node proves with 11.0.0.
+  const old = kinds(new AlertEngine(), withMin("11.2.0"));
+  assert.equal(old.length, 1);
+  assert.match(
+    old[0]!.message,
+    /service node 11\.0\.0 is older than the network's minimum 11\.2\.0/,
+  );
+  assert.equal(old[0]!.data.component, "node");
+  assert.deepEqual(kinds(new AlertEngine(), withMin("11.0.0")), []);
+  assert.deepEqual(kinds(new AlertEngine(), withMin(null)), []);
+  assert.deepEqual(kinds(new AlertEngine(), info), []); // not published
 });

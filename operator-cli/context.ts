@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { KeystoreKind } from "../registry/core/keystore.ts";
 import { NETWORK_IDS, type NetworkName } from "../registry/core/params.ts";
 import { RegistryClient } from "../registry/client/api.ts";
 import type { InfoView } from "../registry/client/types.ts";
@@ -44,6 +45,8 @@ export interface GlobalOptions {
   color?: boolean;
   timeout?: string;
   passphraseFile?: string;
+  nodePassphraseFile?: string;
+  walletPassphraseFile?: string;
 }
 
 /** What every command gets. */
@@ -56,7 +59,12 @@ export class Context {
   readonly registryUrls: string[];
   readonly networkName: NetworkName | undefined;
   readonly timeoutMs: number;
+  /** Passphrase file for every key (`--passphrase-file`). */
   readonly passphraseFile: string | undefined;
+  /** Passphrase file by kind of key (`--node-passphrase-file`, ...); wins over the one for every key. */
+  readonly keyPassphraseFile: Readonly<
+    Partial<Record<KeystoreKind, string | undefined>>
+  >;
   #client: RegistryClient | undefined;
   #info: InfoView | undefined;
 
@@ -100,6 +108,11 @@ export class Context {
     this.timeoutMs = Math.round(seconds * 1000);
     this.passphraseFile = opts.passphraseFile ??
       io.env("SNODE_PASSPHRASE_FILE");
+    this.keyPassphraseFile = {
+      node: opts.nodePassphraseFile ?? io.env("SNODE_NODE_PASSPHRASE_FILE"),
+      wallet: opts.walletPassphraseFile ??
+        io.env("SNODE_WALLET_PASSPHRASE_FILE"),
+    };
   }
 
   /** The client for the first registry URL. */

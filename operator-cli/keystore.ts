@@ -160,31 +160,33 @@ export async function listKeystores(
 export type PassphraseOrigin = "env" | "file" | "prompt";
 
 /**
- * Get a passphrase. Sources, in order: `SNODE_<KIND>_PASSPHRASE`, the
- * `--passphrase-file` (first line), `SNODE_PASSPHRASE`, then a prompt
- * without echo (typed twice when `confirm`).
+ * Get a passphrase. Sources, in order: for this kind of key, its file
+ * (`--node-passphrase-file` / `SNODE_NODE_PASSPHRASE_FILE`, wallet alike)
+ * then `SNODE_NODE_PASSPHRASE` / `SNODE_WALLET_PASSPHRASE`; for every key,
+ * `--passphrase-file` / `SNODE_PASSPHRASE_FILE` then `SNODE_PASSPHRASE`;
+ * then a prompt without echo (typed twice when `confirm`). A file gives its
+ * first line. So a node key and a wallet key with different passphrases
+ * run unattended with one file each.
  */
 export async function getPassphrase(
   ctx: Context,
   options: { kind: KeystoreKind; label: string; confirm: boolean },
 ): Promise<{ passphrase: string; origin: PassphraseOrigin }> {
-  const specific = ctx.io.env(`SNODE_${options.kind.toUpperCase()}_PASSPHRASE`);
+  const kindFile = ctx.keyPassphraseFile[options.kind];
+  if (kindFile !== undefined) {
+    return { passphrase: await readPassphraseFile(kindFile), origin: "file" };
+  }
+  const specific = options.kind === "node"
+    ? ctx.io.env("SNODE_NODE_PASSPHRASE")
+    : options.kind === "wallet"
+    ? ctx.io.env("SNODE_WALLET_PASSPHRASE")
+    : undefined;
   if (specific !== undefined) return { passphrase: specific, origin: "env" };
   if (ctx.passphraseFile !== undefined) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(ctx.passphraseFile);
-    } catch (e) {
-      throw new CliError(
-        "key",
-        "passphrase_file",
-        `cannot read the passphrase file ${ctx.passphraseFile}: ${
-          (e as Error).message
-        }`,
-      );
-    }
-    const line = text.split(/\r?\n/)[0] ?? "";
-    return { passphrase: line, origin: "file" };
+    return {
+      passphrase: await readPassphraseFile(ctx.passphraseFile),
+      origin: "file",
+    };
   }
   const general = ctx.io.env("SNODE_PASSPHRASE");
   if (general !== undefined) return { passphrase: general, origin: "env" };
@@ -195,7 +197,11 @@ export async function getPassphrase(
     throw new CliError(
       "key",
       "no_passphrase",
-      `no passphrase for ${options.label}: type it at the prompt, or use --passphrase-file FILE or SNODE_PASSPHRASE`,
+      `no passphrase for ${options.label}: type it at a terminal, or give it in a file: ${
+        options.kind === "registry"
+          ? ""
+          : `--${options.kind}-passphrase-file FILE (or SNODE_${options.kind.toUpperCase()}_PASSPHRASE_FILE), or `
+      }--passphrase-file FILE for every key`,
     );
   }
   if (options.confirm) {
@@ -210,6 +216,21 @@ export async function getPassphrase(
     }
   }
   return { passphrase: first, origin: "prompt" };
+}
+
+/** The first line of a passphrase file. */
+async function readPassphraseFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new CliError(
+      "key",
+      "passphrase_file",
+      `cannot read the passphrase file ${path}: ${(e as Error).message}`,
+    );
+  }
+  return text.split(/\r?\n/)[0] ?? "";
 }
 
 /** Unlock a keystore: read it, get the passphrase, decrypt (with a spinner). Three tries at a prompt. */
@@ -265,6 +286,29 @@ export async function unlockKey(
   }
 }
 
+/**
+ * Refuse (exit 2, `keystore_exists`) when a keystore is already at `path`,
+ * unless `force`. Called before anything is asked or shown, and again just
+ * before writing.
+ */
+export async function refuseExisting(
+  path: string,
+  force: boolean,
+): Promise<void> {
+  if (force) return;
+  try {
+    await Deno.lstat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  throw new CliError(
+    "usage",
+    "keystore_exists",
+    `${path} already exists: pick another --name, or pass --force to replace it (keep a backup of the old key first)`,
+  );
+}
+
 /** Options of {@linkcode writeKeystore}. */
 export interface WriteKeystoreOptions {
   secretKey: Uint8Array;
@@ -286,18 +330,7 @@ export async function writeKeystore(
   path: string,
   options: WriteKeystoreOptions,
 ): Promise<Keystore> {
-  if (!options.force) {
-    try {
-      await Deno.lstat(path);
-      throw new CliError(
-        "usage",
-        "keystore_exists",
-        `${path} already exists: pick another --name, or pass --force to replace it (keep a backup of the old key first)`,
-      );
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-  }
+  await refuseExisting(path, options.force);
   passphraseBytes(options.passphrase);
   const kdf = options.kdf ?? DEFAULT_SCRYPT;
   const keystore = await ctx.out.spin(

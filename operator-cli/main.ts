@@ -53,9 +53,20 @@ export function buildProgram(io: Io): Command {
     )
     .option(
       "--passphrase-file <file>",
-      "read keystore passphrases from the first line of this file (env SNODE_PASSPHRASE_FILE; or SNODE_PASSPHRASE)",
+      "passphrase of every key: the first line of this file (env SNODE_PASSPHRASE_FILE; or SNODE_PASSPHRASE)",
     )
-    .option("--timeout <seconds>", "per-request timeout (default 10)")
+    .option(
+      "--node-passphrase-file <file>",
+      "passphrase of node keys, first line (env SNODE_NODE_PASSPHRASE_FILE; or SNODE_NODE_PASSPHRASE); wins over --passphrase-file",
+    )
+    .option(
+      "--wallet-passphrase-file <file>",
+      "passphrase of wallet keys, first line (env SNODE_WALLET_PASSPHRASE_FILE; or SNODE_WALLET_PASSPHRASE); wins over --passphrase-file",
+    )
+    .option(
+      "--timeout <seconds>",
+      "per-request timeout, above 0 and at most 600 (env SNODE_TIMEOUT, default 10)",
+    )
     .option("--json", "machine-readable JSON on stdout, nothing else there")
     .option("-v, --verbose", "show requests and error causes")
     .option(

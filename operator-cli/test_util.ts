@@ -176,3 +176,85 @@ export function phraseFromGrid(text: string): string {
     " ",
   );
 }
+
+/** Quote a word for `sh`. */
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word)
+    ? word
+    : `'${word.replaceAll("'", `'"'"'`)}'`;
+}
+
+/** Whether util-linux `script` (Debian's bsdutils, always installed) is here. */
+export const HAS_SCRIPT = (() => {
+  try {
+    return new Deno.Command("script", { args: ["--version"] }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * The CLI on a pseudo-terminal, typed at like a person would: util-linux
+ * `script -qfec` gives it a terminal for stdin, stdout and stderr (one
+ * screen, both streams) and passes its exit status on.
+ */
+export class Terminal {
+  readonly child: Deno.ChildProcess;
+  /** Everything written to the screen so far, escape sequences included. */
+  screen = "";
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #done: Promise<void>;
+
+  constructor(args: string[], env: Record<string, string>) {
+    const command = [Deno.execPath(), "run", "-A", MAIN, ...args].map(
+      shellQuote,
+    ).join(" ");
+    const child = new Deno.Command("script", {
+      args: ["-qfec", command, "/dev/null"],
+      env: { ...env, SHELL: "/bin/sh" },
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    this.child = child;
+    this.#writer = child.stdin.getWriter();
+    this.#done = (async () => {
+      const d = new TextDecoder();
+      for await (const chunk of child.stdout) {
+        this.screen += d.decode(chunk, { stream: true });
+      }
+    })();
+  }
+
+  /** Type keys (`\r` is Enter, `\x03` Ctrl-C). */
+  async type(keys: string): Promise<void> {
+    await this.#writer.write(new TextEncoder().encode(keys));
+  }
+
+  /** Wait until the screen matches `pattern`, or fail after `timeoutMs`. */
+  async waitFor(pattern: RegExp, what: string, timeoutMs = 30_000) {
+    const end = Date.now() + timeoutMs;
+    while (!pattern.test(this.screen)) {
+      if (Date.now() > end) {
+        throw new Error(`timed out waiting for ${what}\n${this.screen}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Wait for the exit status (killed after `timeoutMs`). */
+  async exit(timeoutMs = 30_000): Promise<number> {
+    const timer = setTimeout(() => {
+      try {
+        this.child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, timeoutMs);
+    const status = await this.child.status;
+    clearTimeout(timer);
+    await this.#writer.close().catch(() => {});
+    await this.#done;
+    return status.code;
+  }
+}

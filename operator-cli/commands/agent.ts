@@ -20,12 +20,12 @@ import { sleep } from "../../registry/client/api.ts";
 import { printAlert, runMonitor } from "../monitor.ts";
 import { parsePort, parsePositive } from "../parse.ts";
 import { defaultSequence } from "../signing.ts";
-import { proofFields } from "./node.ts";
 import {
   type AlertCliOptions,
   parseAlertOptions,
+  proofFields,
   withAlertOptions,
-} from "./watch.ts";
+} from "./node_options.ts";
 import { examples, type MakeContext } from "./shared.ts";
 
 export function agentCommand(make: MakeContext) {

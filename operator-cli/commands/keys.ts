@@ -24,6 +24,7 @@ import {
   keyPath,
   listKeystores,
   readKeystoreFile,
+  refuseExisting,
   unlockKey,
   writeKeystore,
 } from "../keystore.ts";
@@ -31,6 +32,8 @@ import type { Context } from "../context.ts";
 import { examples, type MakeContext } from "./shared.ts";
 
 const KINDS = ["node", "wallet"] as const;
+/** Cursor home, erase the screen, erase the scrollback (xterm `E3`). */
+const CLEAR_SCREEN = "\x1b[H\x1b[2J\x1b[3J";
 type Kind = typeof KINDS[number];
 
 function kdfOf(
@@ -120,6 +123,8 @@ export function keysCommand(make: MakeContext) {
         const name = opts.name ?? kind;
         const path = keyPath(ctx, name);
         const kdf = kdfOf(opts);
+        // Before a phrase is shown or a passphrase asked for.
+        await refuseExisting(path, opts.force === true);
         let secretKey: Uint8Array;
         let phrase: string | undefined;
         if (kind === "wallet") {
@@ -134,14 +139,22 @@ export function keysCommand(make: MakeContext) {
         if (phrase !== undefined && opts.confirmPhrase) {
           // Shown once, on the terminal, then typed back. Under --json it goes
           // to stderr so stdout stays one JSON document.
-          showPhrase(
-            ctx,
-            phrase,
-            ctx.out.json
-              ? (t) => ctx.io.stderr(t + "\n")
-              : (t) => ctx.out.line(t),
-          );
+          const write = ctx.out.json
+            ? (t: string) => ctx.io.stderr(t)
+            : (t: string) => ctx.io.stdout(t);
+          showPhrase(ctx, phrase, (t) => write(t + "\n"));
           await confirmPhrase(ctx, phrase);
+          // Confirmed: take the words (and the ones typed back) off the
+          // screen and out of the scrollback, as staking tools do.
+          const screen = ctx.out.json
+            ? ctx.io.terminal.stderr
+            : ctx.io.terminal.stdout;
+          if (screen) {
+            write(CLEAR_SCREEN);
+            ctx.out.note(
+              "recovery phrase confirmed and cleared from the screen",
+            );
+          }
         } else if (phrase !== undefined && !ctx.out.json) {
           showPhrase(ctx, phrase, (t) => ctx.out.line(t));
         }
@@ -208,6 +221,7 @@ export function keysCommand(make: MakeContext) {
         const ctx = make(cmd);
         const name = opts.name ?? kind;
         const path = keyPath(ctx, name);
+        await refuseExisting(path, opts.force === true);
         if (opts.keystore !== undefined) {
           const file = await readKeystoreFile(ctx, opts.keystore, kind);
           const key = await unlockKey(ctx, opts.keystore, kind);

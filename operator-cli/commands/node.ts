@@ -9,16 +9,13 @@ import { toHex } from "../../registry/core/bytes.ts";
 import { formatCoins } from "../../registry/core/params.ts";
 import type { NodeDetailView } from "../../registry/client/types.ts";
 import type { Context } from "../context.ts";
-import { CliError, usage } from "../errors.ts";
-import { readKeystoreFile, unlockKey } from "../keystore.ts";
+import { CliError } from "../errors.ts";
+import { unlockKey } from "../keystore.ts";
 import { formatDuration, formatTime, short } from "../output.ts";
 import {
   parseAmount,
   parseFee,
-  parseIp,
-  parsePort,
   parseReserve,
-  parseVersion,
   resolvePubkey,
 } from "../parse.ts";
 import { commonFields, deliver } from "../signing.ts";
@@ -28,6 +25,7 @@ import {
   reportDelivery,
   writeOptions,
 } from "./shared.ts";
+import { nodesToShow, proofFields } from "./node_options.ts";
 import { agentCommand } from "./agent.ts";
 import { watchCommand } from "./watch.ts";
 
@@ -255,50 +253,6 @@ export function nodeCommand(make: MakeContext) {
   node.addCommand(agentCommand(make) as unknown as Command);
   node.addCommand(watchCommand(make) as unknown as Command);
   return node;
-}
-
-/** The fields of an uptime proof from options. */
-export function proofFields(opts: {
-  ip: string;
-  httpsPort: string;
-  quicPort: string;
-  version: string;
-  storageVersion: string;
-}) {
-  return {
-    ipv4: parseIp(opts.ip),
-    httpsPort: parsePort(opts.httpsPort, "--https-port"),
-    quicPort: parsePort(opts.quicPort, "--quic-port"),
-    nodeVersion: parseVersion(opts.version, "--version"),
-    storageVersion: parseVersion(opts.storageVersion, "--storage-version"),
-  };
-}
-
-/** The node keys a status/watch command is about. */
-export async function nodesToShow(
-  ctx: Context,
-  nodes: string[],
-  wallet: string | undefined,
-): Promise<string[]> {
-  const keys = new Set<string>();
-  for (const n of nodes) keys.add(toHex(await resolvePubkey(ctx, n, "node")));
-  if (wallet !== undefined) {
-    const w = toHex(await resolvePubkey(ctx, wallet, "wallet"));
-    for (const s of await ctx.client.allNodes({ wallet: w })) {
-      keys.add(s.pubkey);
-    }
-  }
-  if (nodes.length === 0 && wallet === undefined) {
-    try {
-      const f = await readKeystoreFile(ctx, "node", "node");
-      keys.add(f.keystore.publicKey);
-    } catch {
-      throw usage(
-        "which node? give node keys, --wallet WALLET, or create the default node key (snode keys new node)",
-      );
-    }
-  }
-  return [...keys];
 }
 
 function stateColor(ctx: Context, status: string): string {

@@ -4,84 +4,18 @@
  * @module
  */
 
-import { Command, Option } from "@commander-js/extra-typings";
+import { Command } from "@commander-js/extra-typings";
 import { toHex } from "../../registry/core/bytes.ts";
-import { AlertSink, type AlertThresholds } from "../alerts.ts";
-import type { Context } from "../context.ts";
-import { usage } from "../errors.ts";
+import { AlertSink } from "../alerts.ts";
 import { printAlert, runMonitor } from "../monitor.ts";
-import { parsePositive, parseVersion, resolvePubkey } from "../parse.ts";
-import { nodesToShow } from "./node.ts";
+import { parsePositive, resolvePubkey } from "../parse.ts";
+import {
+  type AlertCliOptions,
+  nodesToShow,
+  parseAlertOptions,
+  withAlertOptions,
+} from "./node_options.ts";
 import { examples, type MakeContext } from "./shared.ts";
-
-/** Alert options as parsed (added untyped to keep type checking fast). */
-export interface AlertCliOptions {
-  webhook?: string;
-  missedProofs: string;
-  creditBelow: string;
-  deregWithin: string;
-  minVersion?: string;
-  poll?: string;
-}
-
-/** Add the alert options shared by `watch` and `agent`. */
-export function withAlertOptions<C extends { addOption(o: Option): unknown }>(
-  cmd: C,
-): C {
-  for (
-    const o of [
-      new Option("--webhook <url>", "also POST each alert as JSON to this URL"),
-      new Option(
-        "--missed-proofs <n>",
-        "alert after this many proof intervals without a proof",
-      ).default("2"),
-      new Option(
-        "--credit-below <epochs>",
-        "alert when decommission credit falls below this",
-      ).default("30"),
-      new Option(
-        "--dereg-within <epochs>",
-        "alert when deregistration is this close",
-      ).default("30"),
-      new Option(
-        "--min-version <x.y.z>",
-        "alert when the storage server is older than this",
-      ),
-      new Option(
-        "--poll <seconds>",
-        "status poll interval (default: one proof interval, at least 5 s)",
-      ),
-    ]
-  ) cmd.addOption(o);
-  return cmd;
-}
-
-/** Parse the alert options. */
-export function parseAlertOptions(
-  ctx: Context,
-  opts: AlertCliOptions,
-): { thresholds: Partial<AlertThresholds>; webhook: string | undefined } {
-  const webhook = opts.webhook ?? ctx.config.webhook;
-  if (webhook !== undefined) {
-    try {
-      const u = new URL(webhook);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
-    } catch {
-      throw usage(`--webhook "${webhook}" is not an http(s) URL`);
-    }
-  }
-  return {
-    webhook,
-    thresholds: {
-      missedProofs: parsePositive(opts.missedProofs, "--missed-proofs", 1000),
-      creditBelow: parsePositive(opts.creditBelow, "--credit-below", 1e6),
-      deregWithinEpochs: parsePositive(opts.deregWithin, "--dereg-within", 1e6),
-      ...(opts.minVersion === undefined ? {} : {
-        minVersion: parseVersion(opts.minVersion, "--min-version").join("."),
-      }),
-    },
-  };
-}
 
 export function watchCommand(make: MakeContext) {
   return examples(
