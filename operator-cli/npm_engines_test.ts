@@ -8,15 +8,10 @@ import assert from "node:assert/strict";
 const root = new URL("../", import.meta.url);
 
 /**
- * Packages allowed, for now, to want a newer Node than the one stated, and
- * why. kysely 0.29 wants Node 22; 0.28.19 accepts 20 but has no
- * `kysely/migration` entry point, which registry/db/migrations.ts imports
- * (outside this folder): once it imports `Migrator` from "kysely", pin
- * kysely 0.28.19 and empty this list.
+ * Packages allowed to want a newer Node than the one stated, and why: none.
+ * (kysely is pinned to 0.28, the last line that accepts Node 20.)
  */
-const PENDING: Record<string, string> = {
-  kysely: "registry/db/migrations.ts imports kysely/migration (0.29+ only)",
-};
+const PENDING: Record<string, string> = {};
 
 type Version = [number, number, number];
 

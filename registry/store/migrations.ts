@@ -6,12 +6,13 @@
  * @module
  */
 
-import { type Kysely, sql } from "kysely";
 import {
+  type Kysely,
   type Migration,
   type MigrationProvider,
   Migrator,
-} from "kysely/migration";
+  sql,
+} from "kysely";
 
 /** The SQL dialect, where the two differ (identity columns, binary type). */
 export type Dialect = "sqlite" | "postgres";
