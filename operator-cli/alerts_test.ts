@@ -30,6 +30,7 @@ const info: InfoView = {
     initialCredit: 60,
     maxCredit: 1440,
     faucet: true,
+    minimumNodeVersion: null,
   },
 };
 

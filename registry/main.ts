@@ -172,6 +172,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       clock: Date.now,
       genesis,
       faucetLimit: config.faucetLimit,
+      minimumNodeVersion: config.minimumNodeVersion,
     });
   } catch (e) {
     await store.close().catch(() => {});

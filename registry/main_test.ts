@@ -102,7 +102,7 @@ class Service {
   async waitFor(
     pred: (line: Line) => boolean,
     what: string,
-    timeoutMs = 20_000,
+    timeoutMs = 60_000,
   ): Promise<Line> {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
@@ -136,7 +136,7 @@ class Service {
   }
 
   /** Wait for the exit (bounded), with the output read to the end. */
-  async exit(timeoutMs = 15_000): Promise<Deno.CommandStatus> {
+  async exit(timeoutMs = 45_000): Promise<Deno.CommandStatus> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

@@ -52,6 +52,8 @@ export interface RegistryOptions {
   reachabilityFailureThreshold?: number;
   /** Accept private and loopback addresses in proofs (devnet and tests). Default: only on devnet. */
   allowPrivateAddresses?: boolean;
+  /** Refuse proofs from node software older than this (and publish it in `/v1/info`). Default: none. */
+  minimumNodeVersion?: readonly [number, number, number] | null;
 }
 
 /** The registry service. Open with {@linkcode Registry.open}. */
@@ -62,6 +64,8 @@ export class Registry {
   readonly params: NetworkParams;
   /** Public keys of the registry's signing keys, as clients pin them. */
   readonly publicKeys: Uint8Array[];
+  /** Proofs from node software older than this are refused; null: any. */
+  readonly minimumNodeVersion: readonly [number, number, number] | null;
   readonly #settings: RegistrySettings;
   readonly #clock: () => number;
   readonly #listeners = new Set<(events: RegistryEvent[]) => void>();
@@ -73,6 +77,7 @@ export class Registry {
     this.store = options.store;
     this.params = options.params;
     this.publicKeys = options.signingKeys.map(publicKeyOf);
+    this.minimumNodeVersion = options.minimumNodeVersion ?? null;
     this.#clock = options.clock;
     this.#settings = {
       signingKeys: options.signingKeys,
@@ -82,6 +87,7 @@ export class Registry {
       reachabilityEvidence: 10,
       allowPrivateAddresses: options.allowPrivateAddresses ??
         options.params.name === "devnet",
+      minimumNodeVersion: options.minimumNodeVersion ?? null,
     };
   }
 

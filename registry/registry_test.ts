@@ -268,3 +268,42 @@ Deno.test("the faucet mints only on devnet and only within its limit", async () 
     await net.close();
   }
 });
+
+Deno.test("a configured minimum node version refuses older proofs (outdated_version) and is published in info", async () => {
+  const net = await testNet({
+    funded: ["op"],
+    registry: { minimumNodeVersion: [11, 1, 0] },
+  });
+  try {
+    const p = net.params;
+    await net.registry.submit(
+      net.registration("node", "op", {
+        operatorStake: p.stakingRequirement,
+        feeBasisPoints: 0,
+        reserved: [],
+      }).bytes,
+    );
+    const before = JSON.stringify(await net.store.read.inspect.state());
+    await assert.rejects(
+      net.registry.submit(
+        net.proof("node", { nodeVersion: [11, 0, 9] }).bytes,
+      ),
+      {
+        code: "outdated_version",
+        message: /11\.0\.9 is older than .* 11\.1\.0/,
+      },
+    );
+    assert.equal(
+      JSON.stringify(await net.store.read.inspect.state()),
+      before,
+    );
+    const ok = await net.registry.submit(
+      net.proof("node", { nodeVersion: [11, 1, 0] }).bytes,
+    );
+    assert.equal(ok.status, "active");
+    const { info } = await import("./queries/info.ts");
+    assert.equal((await info(net.registry)).rules.minimumNodeVersion, "11.1.0");
+  } finally {
+    await net.close();
+  }
+});

@@ -26,6 +26,8 @@ export interface RegistrySettings {
   reachabilityEvidence: number;
   /** Accept private and loopback addresses in proofs (devnet and tests). */
   allowPrivateAddresses: boolean;
+  /** Proofs from node software older than this are refused; null: any version. */
+  minimumNodeVersion: readonly [number, number, number] | null;
 }
 
 /** Everything an action needs. */

@@ -59,6 +59,7 @@ export async function registerNode(
     node_version: null,
     storage_version: null,
     last_proof_at: null,
+    last_proof_received_at: null,
   }, stakeRows(node, stakes));
   await ctx.emit("registered", node, walletsOf(stakes), {
     operator,

@@ -16,7 +16,7 @@ import {
   lifecycleOf,
   LIVE_STATUSES,
 } from "../store/nodes.ts";
-import type { ActionContext } from "./context.ts";
+import { type ActionContext, nowSeconds } from "./context.ts";
 
 const PROVING: readonly string[] = ["awaiting_contributions", ...LIVE_STATUSES];
 
@@ -36,6 +36,17 @@ export async function uptimeProof(
   if (body.httpsPort === 0 || body.quicPort === 0) {
     throw new RegistryError("bad_request", "ports must not be 0");
   }
+  const minimum = ctx.settings.minimumNodeVersion;
+  if (minimum !== null && compareVersions(body.nodeVersion, minimum) < 0) {
+    throw new RegistryError(
+      "outdated_version",
+      `node version ${
+        body.nodeVersion.join(".")
+      } is older than the network's minimum ${
+        minimum.join(".")
+      }; upgrade the node software`,
+    );
+  }
   const before = lifecycleOf(row);
   if (!PROVING.includes(before.status)) {
     throw new RegistryError(
@@ -52,6 +63,19 @@ export async function uptimeProof(
     node_version: body.nodeVersion.join("."),
     storage_version: body.storageVersion.join("."),
     last_proof_at: body.timestamp,
+    // What upstream reports as last_uptime_proof: when the proof arrived.
+    last_proof_received_at: nowSeconds(ctx),
   });
   return after.status;
+}
+
+/** Order of two version triples. */
+function compareVersions(
+  a: readonly number[],
+  b: readonly number[],
+): number {
+  for (let i = 0; i < 3; i++) {
+    if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
+  }
+  return 0;
 }

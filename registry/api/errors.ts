@@ -32,6 +32,7 @@ export type RegistryErrorCode =
   | "faucet_disabled"
   | "faucet_limit"
   | "address_not_public"
+  | "outdated_version"
   | "diff_unavailable"
   | "bad_request"
   | "shutting_down";
@@ -200,6 +201,11 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorInfo>> = {
   insufficient_balance: e(402, "registry", "the wallet cannot pay"),
   faucet_disabled: e(403, "registry", "the faucet runs on devnet only"),
   faucet_limit: e(422, "registry", "more than the faucet gives at once"),
+  outdated_version: e(
+    422,
+    "registry",
+    "a proof from node software older than the network's minimum version (`/v1/info` rules.minimumNodeVersion)",
+  ),
   address_not_public: e(
     422,
     "registry",

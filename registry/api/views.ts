@@ -76,6 +76,10 @@ export const RulesSchema = z.object({
   faucet: z.boolean().openapi({
     description: "whether the faucet runs (devnet)",
   }),
+  minimumNodeVersion: z.string().nullable().openapi({
+    description:
+      'proofs from node software older than this are refused (e.g. "11.2.0"); null when any version is accepted',
+  }),
 }).openapi("Rules");
 
 /** `GET /v1/info`: what a client needs first. */

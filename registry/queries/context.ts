@@ -18,6 +18,8 @@ export interface RegistryReader {
   readonly epoch: number;
   /** The registry's list-signing public keys. */
   readonly publicKeys: readonly Uint8Array[];
+  /** Proofs from node software older than this are refused; null: any. */
+  readonly minimumNodeVersion: readonly [number, number, number] | null;
   /** Id of the newest event. */
   readonly lastEventId: number;
   /** Unix seconds by the registry's clock. */

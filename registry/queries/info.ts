@@ -45,6 +45,7 @@ export async function info(r: RegistryReader): Promise<InfoView> {
       initialCredit: p.initialCredit,
       maxCredit: p.maxCredit,
       faucet: p.faucet,
+      minimumNodeVersion: r.minimumNodeVersion?.join(".") ?? null,
     },
   };
 }

@@ -1,32 +1,55 @@
 /**
  * Compatibility with oxen-core's JSON-RPC `get_service_nodes` (network.md
- * §4), so tools written for the upstream daemon can read this registry:
- * upstream's parameter and field names and behaviour, from our state.
+ * §4; upstream `core_rpc_server.cpp` `invoke(GET_SERVICE_NODES)` and
+ * `fill_sn_response_entry`, `core_rpc_server_command_parser.cpp`), so real
+ * clients (Session desktop's seed bootstrap, libsession, tools written for
+ * the upstream daemon) read this registry: upstream's parameter and field
+ * names and behaviour, from our state.
  *
- * What maps to what:
+ * Upstream's behaviour, followed here:
+ * - Every request is answered, with `"id": null` when it has none: Session
+ *   desktop and other real callers send no `id` and expect an answer.
+ * - `fields`: a list of names, or (deprecated) an object `{name: true}`.
+ *   Empty or absent selects everything; with `"all"` in the list, `"-name"`
+ *   removes a field; without `"all"`, only the names listed are returned (so
+ *   a list of only `"-name"` entries selects nothing). In the object form
+ *   `"all": true` selects everything and ignores the other entries.
+ * - `poll_block_hash` of `""` or all zeros means "not polling". When
+ *   polling, `unchanged` is always present; when the hash changed,
+ *   `block_hash` is returned even if not selected.
+ * - `total_reserved` is present only when it differs from
+ *   `total_contributed`, `contributors[].reserved` only when it differs from
+ *   the amount, and the `last_decommission_reason_consensus_*` fields only
+ *   for a node that was decommissioned with a reason.
+ * - `operator_fee` is in millionths (1,000,000 = 100%), `swarm` the swarm id
+ *   in lower-case hex; `get_n_service_nodes` and `get_all_service_nodes`
+ *   are aliases.
+ * - `last_uptime_proof` is when the registry received the node's last proof
+ *   (unix seconds, 0 if none), not the time the proof claims.
+ *
+ * Where this registry differs (the registry plays the chain's part):
  * - `height` is the latest published list's epoch and `block_hash` its body
- *   hash (hex): the list plays the block's part. The node states are a
- *   snapshot taken once per published list, so one `block_hash` always
- *   names the same answer and `poll_block_hash` is exact.
+ *   hash (hex). The node states are a snapshot taken once per published
+ *   list, so one `block_hash` always names the same answer and
+ *   `poll_block_hash` is exact.
  * - Nodes: every registered node still in the network (awaiting
- *   contributions, active, decommissioned), ordered by key.
+ *   contributions, active, decommissioned), ordered by key unless `limit`
+ *   asks for a random subset or order.
  * - Heights (`registration_height`, `requested_unlock_height`,
  *   `state_height`) are epochs; `earned_downtime_blocks` is the
  *   decommission credit in epochs.
- * - `operator_fee` is in **basis points of 10,000** (this network's rule and
- *   the Session network's staking contract), not oxen's legacy portions of
- *   2^64-4.
+ * - A node with no proof has `public_ip` "0.0.0.0", ports 0 and
+ *   `last_uptime_proof` 0, which clients drop (upstream leaves these fields
+ *   out, but clients' response schemas require them).
+ * - `last_decommission_reason_consensus_all` and `_any` are equal: there is
+ *   one registry, not a quorum.
  * - Amounts (atomic units) and `swarm_id` are u64s written as exact JSON
  *   numbers, as upstream does: a value above 2^53 keeps all its digits in
  *   the text (parse it with a u64-aware parser; `JSON.parse` rounds it).
  *   `swarm_id` of a node in no swarm is 2^64-1 (`UNASSIGNED_SWARM_ID`).
- * - `last_decommission_reason_consensus_all` and `_any` are equal: there is
- *   one registry, not a quorum.
- * - `contributors[].reserved` is upstream's: the larger of the amount and
- *   the reservation. `locked_contributions` (Monero key images) do not exist
- *   here and are omitted.
- * - A node with no proof has `public_ip` "0.0.0.0", ports 0 and
- *   `last_uptime_proof` 0, which clients drop.
+ * - Not provided: `locked_contributions` (Monero key images), BLS and
+ *   Ethereum fields, reward heights, `payable`, `lokinet_version`,
+ *   `quorumnet_port`, vote and test histories, `target_height`.
  * - `hardfork` is the message format version and `snode_revision` 0.
  *
  * @module
@@ -37,6 +60,7 @@ import { x25519FromEd25519 } from "../core/keys.ts";
 import { creditAt } from "../core/lifecycle.ts";
 import { MESSAGE_VERSION } from "../core/messages.ts";
 import type { NetworkParams } from "../core/params.ts";
+import { FEE_BASIS } from "../core/params.ts";
 import { fundingState } from "../core/staking.ts";
 import {
   lifecycleOf,
@@ -96,6 +120,7 @@ export interface ServiceNodeState {
   operator_address: string;
   contributors: Contributor[];
   swarm_id: bigint;
+  swarm: string;
   service_node_version: [number, number, number];
   storage_server_version: [number, number, number];
   public_ip: string;
@@ -125,6 +150,7 @@ export const SERVICE_NODE_FIELDS = [
   "operator_address",
   "contributors",
   "swarm_id",
+  "swarm",
   "service_node_version",
   "storage_server_version",
   "public_ip",
@@ -188,7 +214,8 @@ export function serviceNodeState(
     total_contributed: funding.contributed,
     total_reserved: funding.contributedOrReserved,
     staking_requirement: stakes.requirement,
-    operator_fee: stakes.feeBasisPoints,
+    // Upstream's microportion: millionths, 1,000,000 = 100%.
+    operator_fee: stakes.feeBasisPoints * (1_000_000 / FEE_BASIS),
     operator_address: row.operator,
     contributors: stakes.stakes.map((s) => ({
       address: toHex(s.wallet),
@@ -196,74 +223,92 @@ export function serviceNodeState(
       reserved: s.amount > s.reserved ? s.amount : s.reserved,
     })),
     swarm_id: BigInt(row.swarm_id),
+    swarm: BigInt(row.swarm_id).toString(16),
     service_node_version: versionTriple(row.node_version),
     storage_server_version: versionTriple(row.storage_version),
     public_ip: proven ? row.public_ip! : "0.0.0.0",
     storage_port: proven ? Number(row.https_port ?? 0) : 0,
     storage_lmq_port: proven ? Number(row.quic_port ?? 0) : 0,
-    last_uptime_proof: row.last_proof_at === null
-      ? 0
-      : Number(row.last_proof_at),
+    // When the registry received it, as upstream (older rows, from before
+    // the receipt time was kept, fall back to the proof's signed time).
+    last_uptime_proof: Number(
+      row.last_proof_received_at ?? row.last_proof_at ?? 0,
+    ),
   };
 }
 
+/**
+ * Which fields a request selects, as upstream keeps them: the names given,
+ * where an empty set means every field (see {@linkcode isRequested}).
+ */
+export type FieldSelection = ReadonlySet<string>;
+
 /** Parsed `get_service_nodes` parameters. */
 export interface GetServiceNodesParams {
-  /** Field names to return; null for all. */
-  fields: ReadonlySet<string> | null;
+  /** Field names asked for (empty: all). */
+  fields: FieldSelection;
   /** Only these nodes (lower-case hex); null for all. */
   pubkeys: readonly string[] | null;
   /** Only active nodes. */
   activeOnly: boolean;
   /** >0 a random subset of that size, <0 all shuffled, 0 all in key order. */
   limit: number;
-  /** Answer `{unchanged: true}` when the current `block_hash` equals this. */
+  /** Answer `{unchanged: true}` when the current `block_hash` equals this; null when not polling. */
   pollBlockHash: string | null;
 }
-
-const ALL_FIELDS: readonly string[] = [
-  ...TOP_LEVEL_FIELDS,
-  ...SERVICE_NODE_FIELDS,
-];
 
 function invalid(message: string): JsonRpcError {
   return new JsonRpcError(JSONRPC_ERRORS.invalidParams, message);
 }
 
 /**
- * Parse `fields`: a list of names, or (deprecated upstream) an object
- * `{name: true}`. `"all"` selects everything and is the default; `"-name"`
- * removes a field (from everything when no field is named positively).
- * Unknown names are ignored, as upstream does.
+ * Whether a selection includes `key` (upstream `requested()`): everything
+ * when empty; with `"all"`, everything but `"-key"`; else only `key` itself.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(isRequested(new Set(), "public_ip"), true);
+ * assert.equal(isRequested(new Set(["all", "-public_ip"]), "public_ip"), false);
+ * assert.equal(isRequested(new Set(["-public_ip"]), "storage_port"), false);
+ * ```
  */
-function parseFields(value: unknown): ReadonlySet<string> | null {
-  if (value === undefined || value === null) return null;
-  let names: string[];
+export function isRequested(fields: FieldSelection, key: string): boolean {
+  if (fields.size === 0) return true;
+  return fields.has("all") ? !fields.has(`-${key}`) : fields.has(key);
+}
+
+/**
+ * Parse `fields` as upstream's command parser does: a list of names (a list
+ * of just `"all"` is everything), or the deprecated object `{name: bool}`,
+ * read in key order, where `"all": true` means everything and ends the
+ * reading. Unknown names are ignored.
+ */
+function parseFields(value: unknown): FieldSelection {
+  if (value === undefined || value === null) return new Set();
   if (Array.isArray(value)) {
     if (!value.every((v) => typeof v === "string")) {
       throw invalid("fields: a list of field names (strings)");
     }
-    names = value as string[];
-  } else if (typeof value === "object") {
+    const names = new Set(value as string[]);
+    return names.size === 1 && names.has("all") ? new Set() : names;
+  }
+  if (typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>);
     if (!entries.every(([, v]) => typeof v === "boolean")) {
       throw invalid("fields: an object's values must be true or false");
     }
-    names = entries.filter(([, v]) => v === true).map(([k]) => k);
-  } else if (typeof value === "string") {
-    names = [value];
-  } else {
-    throw invalid("fields: a list of field names");
+    // Upstream's JSON objects iterate in key order (a sorted map).
+    entries.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+    const names = new Set<string>();
+    for (const [k, v] of entries) {
+      if (!v) continue;
+      if (k === "all") return new Set();
+      names.add(k);
+    }
+    return names;
   }
-  const positive = names.filter((n) => !n.startsWith("-"));
-  const negative = names.filter((n) => n.startsWith("-")).map((n) =>
-    n.slice(1)
-  );
-  const all = positive.includes("all") || positive.length === 0;
-  if (all && negative.length === 0) return null;
-  const selected = new Set(all ? ALL_FIELDS : positive);
-  for (const n of negative) selected.delete(n);
-  return selected;
+  throw invalid("fields: a list of field names");
 }
 
 /** Parse and check `get_service_nodes` params (absent params: defaults). */
@@ -302,16 +347,20 @@ export function parseGetServiceNodesParams(
   const poll = p.poll_block_hash ?? null;
   if (
     poll !== null &&
-    (typeof poll !== "string" || !/^[0-9a-fA-F]{64}$/.test(poll))
+    (typeof poll !== "string" ||
+      (poll !== "" && !/^[0-9a-fA-F]{64}$/.test(poll)))
   ) {
     throw invalid("poll_block_hash: a block hash, 64 hex digits");
   }
+  // "" and the null hash (all zeros) mean "not polling", as upstream
+  // (`ignore_empty_string`, and a null crypto::hash is false).
+  const polling = poll !== null && poll !== "" && !/^0{64}$/.test(poll);
   return {
     fields,
     pubkeys,
     activeOnly,
     limit,
-    pollBlockHash: poll === null ? null : poll.toLowerCase(),
+    pollBlockHash: polling ? poll.toLowerCase() : null,
   };
 }
 
@@ -341,14 +390,41 @@ export function randomPick<T>(
   return a.slice(0, n);
 }
 
-function select(
+function pick(
   obj: Record<string, unknown>,
-  fields: ReadonlySet<string> | null,
+  fields: FieldSelection,
 ): Record<string, unknown> {
-  if (fields === null) return obj;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (fields.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(obj)) {
+    if (isRequested(fields, k)) out[k] = v;
+  }
   return out;
+}
+
+/**
+ * One `service_node_states` entry as upstream writes it: the selected
+ * fields, leaving out `total_reserved` when it equals `total_contributed`,
+ * `contributors[].reserved` when it equals the amount, and the
+ * decommission-reason fields for a node never decommissioned with a reason.
+ */
+export function serviceNodeEntry(
+  s: ServiceNodeState,
+  fields: FieldSelection,
+): Record<string, unknown> {
+  const entry: Record<string, unknown> = {
+    ...s,
+    contributors: s.contributors.map((c) =>
+      c.reserved === c.amount
+        ? { address: c.address, amount: c.amount }
+        : { address: c.address, amount: c.amount, reserved: c.reserved }
+    ),
+  };
+  if (s.total_reserved === s.total_contributed) delete entry.total_reserved;
+  if (s.last_decommission_reason_consensus_any === 0) {
+    delete entry.last_decommission_reason_consensus_all;
+    delete entry.last_decommission_reason_consensus_any;
+  }
+  return pick(entry, fields);
 }
 
 /**
@@ -361,11 +437,14 @@ export function getServiceNodes(
   params: GetServiceNodesParams,
   randomInt: (n: number) => number = cryptoRandomInt,
 ): Record<string, unknown> {
-  const head = select({ ...top }, params.fields);
-  if (
-    params.pollBlockHash !== null && params.pollBlockHash === top.block_hash
-  ) {
-    return { ...head, status: "OK", unchanged: true };
+  const head = pick({ ...top }, params.fields);
+  const result: Record<string, unknown> = { ...head, status: "OK" };
+  if (params.pollBlockHash !== null) {
+    const unchanged = params.pollBlockHash === top.block_hash;
+    result.unchanged = unchanged;
+    if (unchanged) return result;
+    // A changed hash is always told, selected or not.
+    result.block_hash = top.block_hash;
   }
   let nodes = [...states];
   if (params.pubkeys !== null) {
@@ -375,14 +454,10 @@ export function getServiceNodes(
   if (params.activeOnly) nodes = nodes.filter((s) => s.active);
   if (params.limit > 0) nodes = randomPick(nodes, params.limit, randomInt);
   else if (params.limit < 0) nodes = randomPick(nodes, nodes.length, randomInt);
-  return {
-    ...head,
-    status: "OK",
-    ...(params.pollBlockHash !== null ? { unchanged: false } : {}),
-    service_node_states: nodes.map((s) =>
-      select(s as unknown as Record<string, unknown>, params.fields)
-    ),
-  };
+  result.service_node_states = nodes.map((s) =>
+    serviceNodeEntry(s, params.fields)
+  );
+  return result;
 }
 
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown })
@@ -465,11 +540,8 @@ export class JsonRpcService {
     };
   }
 
-  /**
-   * Answer a request body. Returns the JSON text to send, or null when
-   * every request was a notification (no `id`).
-   */
-  async handle(text: string): Promise<string | null> {
+  /** Answer a request body (single or batch): the JSON text to send. */
+  async handle(text: string): Promise<string> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -489,17 +561,13 @@ export class JsonRpcService {
         );
       }
       const answers = [];
-      for (const r of parsed) {
-        const a = await this.#one(r);
-        if (a !== null) answers.push(a);
-      }
-      return answers.length > 0 ? encodeJsonRpc(answers) : null;
+      for (const r of parsed) answers.push(await this.#one(r));
+      return encodeJsonRpc(answers);
     }
-    const answer = await this.#one(parsed);
-    return answer === null ? null : encodeJsonRpc(answer);
+    return encodeJsonRpc(await this.#one(parsed));
   }
 
-  async #one(request: unknown): Promise<Record<string, unknown> | null> {
+  async #one(request: unknown): Promise<Record<string, unknown>> {
     if (
       typeof request !== "object" || request === null || Array.isArray(request)
     ) {
@@ -531,12 +599,14 @@ export class JsonRpcService {
         'a request is {"jsonrpc": "2.0", "method": ..., "params": ..., "id": ...}',
       );
     }
-    const notification = !("id" in r);
+    // A request without an id is answered too, with `"id": null`: oxend
+    // does, and real clients (Session desktop) send none.
     try {
       let result: unknown;
       switch (r.method) {
         case "get_service_nodes":
-        case "get_n_service_nodes": {
+        case "get_n_service_nodes":
+        case "get_all_service_nodes": {
           const params = parseGetServiceNodesParams(r.params);
           const snap = await this.snapshot();
           result = getServiceNodes(
@@ -550,13 +620,13 @@ export class JsonRpcService {
         default:
           throw new JsonRpcError(
             JSONRPC_ERRORS.methodNotFound,
-            `method not found: ${r.method} (this registry answers get_service_nodes and get_n_service_nodes)`,
+            `method not found: ${r.method} (this registry answers get_service_nodes, get_n_service_nodes and get_all_service_nodes)`,
           );
       }
-      return notification ? null : { jsonrpc: "2.0", id: replyId, result };
+      return { jsonrpc: "2.0", id: replyId, result };
     } catch (e) {
       if (e instanceof JsonRpcError) {
-        return notification ? null : errorResponse(replyId, e.code, e.message);
+        return errorResponse(replyId, e.code, e.message);
       }
       throw e;
     }

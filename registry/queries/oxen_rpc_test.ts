@@ -44,6 +44,7 @@ function state(i: number, active = true): ServiceNodeState {
     operator_address: key,
     contributors: [],
     swarm_id: 0n,
+    swarm: "0",
     service_node_version: [0, 0, 0],
     storage_server_version: [0, 0, 0],
     public_ip: "0.0.0.0",
@@ -61,14 +62,24 @@ function seq(...values: number[]): (n: number) => number {
   return (n) => values[i++ % values.length]! % n;
 }
 
-Deno.test("fields: a list, an object, all by default, -name removes", () => {
+/** Fields upstream leaves out of an entry where they carry nothing. */
+const CONDITIONAL = [
+  "total_reserved",
+  "last_decommission_reason_consensus_all",
+  "last_decommission_reason_consensus_any",
+];
+
+Deno.test("fields: a list, an object, all by default, -name removes after all, names alone select only themselves (upstream)", () => {
   const keys = (params: unknown) => {
     const r = getServiceNodes(TOP, STATES, parseGetServiceNodesParams(params));
     const states = r.service_node_states as Record<string, unknown>[];
     return { top: Object.keys(r), node: Object.keys(states[0]!) };
   };
   const all = keys({});
-  assert.deepEqual(all.node, [...SERVICE_NODE_FIELDS]);
+  assert.deepEqual(
+    all.node,
+    SERVICE_NODE_FIELDS.filter((f) => !CONDITIONAL.includes(f)),
+  );
   assert.deepEqual(all.top, [
     "height",
     "block_hash",
@@ -78,6 +89,7 @@ Deno.test("fields: a list, an object, all by default, -name removes", () => {
     "service_node_states",
   ]);
   assert.deepEqual(keys({ fields: ["all"] }), all);
+  assert.deepEqual(keys({ fields: [] }), all);
   const two = keys({
     fields: ["service_node_pubkey", "public_ip", "height", "nonsense"],
   });
@@ -92,17 +104,61 @@ Deno.test("fields: a list, an object, all by default, -name removes", () => {
   const minus = keys({ fields: ["all", "-contributors", "-block_hash"] });
   assert.deepEqual(
     minus.node,
-    SERVICE_NODE_FIELDS.filter((f) => f !== "contributors"),
+    all.node.filter((f) => f !== "contributors"),
   );
   assert(!minus.top.includes("block_hash"));
-  assert.deepEqual(keys({ fields: ["-contributors"] }).node, minus.node);
+  // Without "all", "-name" entries select nothing (upstream requested()).
+  const onlyMinus = keys({ fields: ["-contributors"] });
+  assert.deepEqual(onlyMinus.node, []);
+  assert.deepEqual(onlyMinus.top, ["status", "service_node_states"]);
+  // The object form: read in key order; "all": true is everything and ends it.
+  assert.deepEqual(
+    keys({ fields: { "-public_ip": true, all: true } }).node,
+    all.node,
+  );
+  assert.deepEqual(
+    keys({ fields: { public_ip: true, all: false } }).node,
+    ["public_ip"],
+  );
   for (
-    const bad of [{ fields: [1] }, { fields: 3 }, { fields: { a: "yes" } }]
+    const bad of [
+      { fields: [1] },
+      { fields: 3 },
+      { fields: "public_ip" },
+      { fields: { a: "yes" } },
+    ]
   ) {
     assert.throws(() => parseGetServiceNodesParams(bad), {
       code: JSONRPC_ERRORS.invalidParams,
-    });
+    }, JSON.stringify(bad));
   }
+});
+
+Deno.test("entries leave out total_reserved, contributors[].reserved and decommission reasons where upstream does", () => {
+  const plain = state(1);
+  const reserved: ServiceNodeState = {
+    ...state(2),
+    total_contributed: 5n,
+    total_reserved: 9n,
+    last_decommission_reason_consensus_all: 1,
+    last_decommission_reason_consensus_any: 1,
+    contributors: [
+      { address: "aa", amount: 5n, reserved: 9n },
+      { address: "bb", amount: 3n, reserved: 3n },
+    ],
+  };
+  const entries = getServiceNodes(
+    TOP,
+    [plain, reserved],
+    parseGetServiceNodesParams({}),
+  ).service_node_states as Record<string, unknown>[];
+  for (const f of CONDITIONAL) assert(!(f in entries[0]!), f);
+  assert.equal(entries[1]!.total_reserved, 9n);
+  assert.equal(entries[1]!.last_decommission_reason_consensus_all, 1);
+  assert.deepEqual(entries[1]!.contributors, [
+    { address: "aa", amount: 5n, reserved: 9n },
+    { address: "bb", amount: 3n },
+  ]);
 });
 
 Deno.test("active_only, service_node_pubkeys and their validation", () => {
@@ -198,6 +254,28 @@ Deno.test("poll_block_hash: unchanged when equal to block_hash, else the full an
     }),
   );
   assert.deepEqual(same, { ...TOP, status: "OK", unchanged: true });
+  // Not polling: "" and the null hash (all zeros), even before any list.
+  for (const poll of ["", "0".repeat(64)]) {
+    const zeroTop = { ...TOP, block_hash: "0".repeat(64) };
+    const r = getServiceNodes(
+      zeroTop,
+      STATES,
+      parseGetServiceNodesParams({ poll_block_hash: poll }),
+    );
+    assert.equal("unchanged" in r, false, JSON.stringify(poll));
+    assert.equal((r.service_node_states as unknown[]).length, 6);
+  }
+  // A changed hash always comes with block_hash, selected or not.
+  const changed = getServiceNodes(
+    TOP,
+    STATES,
+    parseGetServiceNodesParams({
+      poll_block_hash: "cc".repeat(32),
+      fields: ["height", "public_ip"],
+    }),
+  );
+  assert.equal(changed.unchanged, false);
+  assert.equal(changed.block_hash, TOP.block_hash);
   const other = getServiceNodes(
     TOP,
     STATES,
@@ -275,7 +353,10 @@ Deno.test("JsonRpcService maps registry nodes with upstream names, one snapshot 
       ) => [s.service_node_pubkey, s]),
     );
     const a = byKey.get(net.signer("a").key.hex)!;
-    assert.deepEqual(Object.keys(a), [...SERVICE_NODE_FIELDS]);
+    assert.deepEqual(
+      Object.keys(a),
+      SERVICE_NODE_FIELDS.filter((f) => !CONDITIONAL.includes(f)),
+    );
     assert.equal(a.pubkey_ed25519, net.signer("a").key.hex);
     assert.equal(
       a.pubkey_x25519,
@@ -285,7 +366,9 @@ Deno.test("JsonRpcService maps registry nodes with upstream names, one snapshot 
     assert.equal(a.funded, true);
     assert.equal(a.registration_height, 1);
     assert.equal(a.requested_unlock_height, 0);
-    assert.equal(a.operator_fee, 250);
+    // 250 basis points (2.5 %) are 25,000 millionths, upstream's unit.
+    assert.equal(a.operator_fee, 25_000);
+    assert.equal(a.swarm, "0");
     assert.equal(a.operator_address, net.signer("op").key.hex);
     assert.equal(a.total_contributed, Number(p.stakingRequirement));
     assert.equal(a.staking_requirement, Number(p.stakingRequirement));
@@ -295,12 +378,12 @@ Deno.test("JsonRpcService maps registry nodes with upstream names, one snapshot 
     assert.equal(a.storage_lmq_port, 22020);
     assert.deepEqual(a.service_node_version, [11, 0, 0]);
     assert.deepEqual(a.storage_server_version, [2, 10, 0]);
+    // When the registry received the proof (the clock has moved on since).
     assert.equal(a.last_uptime_proof, net.clock.now / 1000 - p.epochSeconds);
     assert.equal(a.earned_downtime_blocks, p.initialCredit);
     assert.deepEqual(a.contributors, [{
       address: net.signer("op").key.hex,
       amount: Number(p.stakingRequirement),
-      reserved: Number(p.stakingRequirement),
     }]);
     // Awaiting contributions: not active, not funded, no swarm, no proof.
     const b = byKey.get(net.signer("b").key.hex)!;
@@ -314,11 +397,8 @@ Deno.test("JsonRpcService maps registry nodes with upstream names, one snapshot 
     assert.equal(b.total_contributed, Number(p.operatorMinimum));
     assert.equal(b.total_reserved, Number(2n * p.operatorMinimum));
     assert.deepEqual(b.contributors, [
-      {
-        address: net.signer("op").key.hex,
-        amount: Number(p.operatorMinimum),
-        reserved: Number(p.operatorMinimum),
-      },
+      // reserved only where it differs from the amount, as upstream
+      { address: net.signer("op").key.hex, amount: Number(p.operatorMinimum) },
       {
         address: net.signer("friend").key.hex,
         amount: 0,
@@ -410,11 +490,19 @@ Deno.test("JsonRpcService errors: parse, invalid request, unknown method, bad pa
       2,
       JSONRPC_ERRORS.invalidParams,
     ]);
-    // Notifications get no answer; a batch answers each request with an id.
-    assert.equal(
-      await rpc.handle('{"jsonrpc":"2.0","method":"get_service_nodes"}'),
-      null,
+    // A request without an id is answered with "id": null, as oxend does
+    // (Session desktop sends none); a batch answers every request.
+    const noId = await answer('{"jsonrpc":"2.0","method":"get_service_nodes"}');
+    assert.equal(noId.id, null);
+    assert.equal(noId.result.status, "OK");
+    const alias = await answer(
+      '{"jsonrpc":"2.0","id":9,"method":"get_all_service_nodes","params":{"fields":["height"]}}',
     );
+    assert.deepEqual(alias.result, {
+      height: 0,
+      status: "OK",
+      service_node_states: [],
+    });
     const batch = await answer(JSON.stringify([
       {
         jsonrpc: "2.0",
@@ -425,13 +513,14 @@ Deno.test("JsonRpcService errors: parse, invalid request, unknown method, bad pa
       { jsonrpc: "2.0", method: "get_service_nodes" },
       { jsonrpc: "2.0", id: 3, method: "nope" },
     ]));
-    assert.deepEqual(batch.map((x: { id: number }) => x.id), [1, 3]);
+    assert.deepEqual(batch.map((x: { id: number }) => x.id), [1, null, 3]);
     assert.deepEqual(batch[0].result, {
       height: 0,
       status: "OK",
       service_node_states: [],
     });
-    assert.equal(batch[1].error.code, JSONRPC_ERRORS.methodNotFound);
+    assert.equal(batch[1].result.status, "OK");
+    assert.equal(batch[2].error.code, JSONRPC_ERRORS.methodNotFound);
   } finally {
     await net.close();
   }

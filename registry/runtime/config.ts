@@ -66,6 +66,8 @@ export interface Config {
   logFormat: LogFormat;
   /** Least severe level logged. */
   logLevel: LogLevel;
+  /** Proofs from node software older than this are refused; null: any version. */
+  minimumNodeVersion: [number, number, number] | null;
   /** Reachability prober settings. */
   probe: {
     /** Whether the registry tests nodes at all. */
@@ -179,6 +181,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: "COINS",
     default: "1000",
     help: "largest faucet request (the faucet runs on devnet only)",
+  },
+  {
+    flag: "min-node-version",
+    env: "REGISTRY_MIN_NODE_VERSION",
+    value: "X.Y.Z",
+    default: "none",
+    help:
+      "refuse uptime proofs from node software older than this (`outdated_version`); published in `/v1/info`",
   },
   {
     flag: "log-format",
@@ -417,6 +427,19 @@ export function parseConfig(
     }
   }
 
+  const minVersion = get("min-node-version");
+  let minimumNodeVersion: [number, number, number] | null = null;
+  if (minVersion) {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(minVersion.value);
+    const triple = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [];
+    if (!m || triple.some((n) => n > 255)) {
+      throw new ConfigError(
+        `${minVersion.source}: "${minVersion.value}" is not a version X.Y.Z (each part 0 to 255)`,
+      );
+    }
+    minimumNodeVersion = triple as [number, number, number];
+  }
+
   const logFormat = oneOf(
     get("log-format"),
     ["json", "text"] as const,
@@ -441,6 +464,7 @@ export function parseConfig(
       passphrase,
       genesisFile: genesis?.value ?? null,
       faucetLimit,
+      minimumNodeVersion,
       logFormat,
       logLevel,
       probe: {

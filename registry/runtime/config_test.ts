@@ -426,3 +426,18 @@ Deno.test("config: genesis file", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("config: --min-node-version X.Y.Z, refused when malformed", () => {
+  assert.equal(run([]).minimumNodeVersion, null);
+  assert.deepEqual(run(["--min-node-version", "11.2.0"]).minimumNodeVersion, [
+    11,
+    2,
+    0,
+  ]);
+  assert.deepEqual(
+    run([], envOf({ REGISTRY_MIN_NODE_VERSION: "2.0.10" })).minimumNodeVersion,
+    [2, 0, 10],
+  );
+  fails(["--min-node-version", "11.2"], /is not a version X\.Y\.Z/);
+  fails(["--min-node-version", "1.256.0"], /each part 0 to 255/);
+});

@@ -148,6 +148,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // When the registry received a node's last proof (unix seconds): what
+    // upstream reports as `last_uptime_proof`, beside the proof's signed time.
+    "2026-11-30T03-40_proof_received_at": {
+      async up(db: Db) {
+        await db.schema.alterTable("nodes")
+          .addColumn("last_proof_received_at", "bigint").execute();
+      },
+    },
   };
 }
 
@@ -161,7 +169,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
  * import { openSqlite } from "./sqlite.ts";
  * const db = openSqlite(":memory:");
  * const applied = await migrateToLatest(db, "sqlite");
- * assert.equal(applied.length, 1);
+ * assert.equal(applied[0], "2026-11-24T20-30_initial");
  * assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
  * await db.destroy();
  * ```

@@ -72,8 +72,10 @@ export interface NodeTable {
   quic_port: number | null;
   node_version: string | null;
   storage_version: string | null;
-  /** Unix seconds of the last proof's timestamp. */
+  /** Unix seconds of the last proof's signed timestamp. */
   last_proof_at: number | null;
+  /** Unix seconds when the registry received the last proof. */
+  last_proof_received_at: number | null;
 }
 
 /** One contributor's stake in a node. */

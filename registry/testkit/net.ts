@@ -146,7 +146,16 @@ export async function testNet(
   const signer = (label: string) => {
     let s = signers.get(label);
     if (!s) {
-      signers.set(label, s = new Signer(testKey(label), params.id, clock.read));
+      // Signers date messages by the registry's clock (a real one, when a
+      // test serves the registry to programs that use the wall clock).
+      signers.set(
+        label,
+        s = new Signer(
+          testKey(label),
+          params.id,
+          options.registry?.clock ?? clock.read,
+        ),
+      );
     }
     return s;
   };

@@ -8,7 +8,7 @@
  */
 
 import { createRoute } from "@hono/zod-openapi";
-import { type App, type Deps, readBody } from "../deps.ts";
+import { type App, type Deps, readBody, untyped } from "../deps.ts";
 import { problems } from "../params.ts";
 
 /** Register the JSON-RPC route. */
@@ -21,9 +21,10 @@ export function jsonRpcRoutes(app: App, deps: Deps): void {
       path: "/json_rpc",
       tags: ["compatibility"],
       operationId: "jsonRpc",
-      summary: "oxen-core JSON-RPC: get_service_nodes, get_n_service_nodes",
+      summary:
+        "oxen-core JSON-RPC: get_service_nodes (aliases get_n_service_nodes, get_all_service_nodes)",
       description:
-        'JSON-RPC 2.0 (single or batch). Params: `fields` (names, or {name: true}; "all" is the default; "-name" removes), `service_node_pubkeys`, `active_only`, `limit` (>0 a random subset, <0 all shuffled), `poll_block_hash` (equal to the current `block_hash` -> `unchanged: true`). The result uses upstream\'s field names; `height`/`block_hash` are the latest list\'s epoch and body hash; `operator_fee` is in basis points of 10,000; amounts and `swarm_id` are exact u64 JSON numbers. Errors: -32700 parse, -32600 invalid request, -32601 unknown method, -32602 bad params.',
+        'JSON-RPC 2.0 (single or batch); every request is answered, with `"id": null` when it carries none (as oxend: Session desktop sends none). Params: `fields` (a list of names, or {name: true}; empty or absent is everything; with "all" listed, "-name" removes a field; without "all", only the names listed), `service_node_pubkeys`, `active_only`, `limit` (>0 a random subset, <0 all shuffled), `poll_block_hash` (equal to the current `block_hash` -> `unchanged: true`; "" or all zeros: not polling). The result uses upstream\'s field names; `height`/`block_hash` are the latest list\'s epoch and body hash; `operator_fee` is in millionths (1,000,000 = 100%); `swarm` is `swarm_id` in hex; amounts and `swarm_id` are exact u64 JSON numbers; `last_uptime_proof` is when the registry received the proof. Errors: -32700 parse, -32600 invalid request, -32601 unknown method, -32602 bad params. Differences from upstream: see registry/queries/oxen_rpc.ts.',
       request: {
         body: {
           required: true,
@@ -36,7 +37,11 @@ export function jsonRpcRoutes(app: App, deps: Deps): void {
                   id: { type: ["string", "number", "null"] },
                   method: {
                     type: "string",
-                    enum: ["get_service_nodes", "get_n_service_nodes"],
+                    enum: [
+                      "get_service_nodes",
+                      "get_n_service_nodes",
+                      "get_all_service_nodes",
+                    ],
                   },
                   params: { type: "object" },
                 },
@@ -50,7 +55,6 @@ export function jsonRpcRoutes(app: App, deps: Deps): void {
           description: "a JSON-RPC response (result or error)",
           content: { "application/json": { schema: { type: "object" } } },
         },
-        204: { description: "only notifications were sent" },
         ...problems(413),
       },
     }),
@@ -59,11 +63,14 @@ export function jsonRpcRoutes(app: App, deps: Deps): void {
       const answer = await service.handle(
         new TextDecoder().decode(bytes),
       );
-      if (answer === null) return c.body(null, 204);
-      return c.body(answer, 200, {
-        "content-type": "application/json",
-        "cache-control": "no-store",
-      });
+      return untyped(
+        new Response(answer, {
+          headers: {
+            "content-type": "application/json",
+            "cache-control": "no-store",
+          },
+        }),
+      );
     },
   );
 }
