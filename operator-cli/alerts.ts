@@ -374,7 +374,7 @@ export class AlertEngine {
         severity: "warning",
         node,
         message:
-          `service node ${nodeVersion} is older than the network's minimum ${minNode} (the registry's rule): upgrade the node, then restart the agent with the new --version`,
+          `service node ${nodeVersion} is older than the network's minimum ${minNode} (the registry's rule): upgrade the node, then restart the agent with the new --node-version`,
         data: { component: "node", current: nodeVersion, latest: minNode },
       }, nowSeconds);
     }

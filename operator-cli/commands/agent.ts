@@ -60,7 +60,7 @@ export function agentCommand(make: MakeContext) {
           "22021",
         )
         .option("--quic-port <port>", "advertised storage QUIC port", "22020")
-        .option("--version <x.y.z>", "service node version", "11.0.0")
+        .option("--node-version <x.y.z>", "service node version", "11.0.0")
         .option("--storage-version <x.y.z>", "storage server version", "2.10.0")
         .option(
           "--listen <host>",

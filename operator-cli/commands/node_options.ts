@@ -25,14 +25,14 @@ export function proofFields(opts: {
   ip: string;
   httpsPort: string;
   quicPort: string;
-  version: string;
+  nodeVersion: string;
   storageVersion: string;
 }) {
   return {
     ipv4: parseIp(opts.ip),
     httpsPort: parsePort(opts.httpsPort, "--https-port"),
     quicPort: parsePort(opts.quicPort, "--quic-port"),
-    nodeVersion: parseVersion(opts.version, "--version"),
+    nodeVersion: parseVersion(opts.nodeVersion, "--node-version"),
     storageVersion: parseVersion(opts.storageVersion, "--storage-version"),
   };
 }
