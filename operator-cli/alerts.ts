@@ -35,7 +35,9 @@ export type AlertKind =
   | "unlock_soon"
   | "unlock_effective"
   | "contribution"
-  | "outdated_version";
+  | "outdated_version"
+  | "registry_unreachable"
+  | "registry_reachable";
 
 /** One alert. */
 export interface Alert {
@@ -372,7 +374,7 @@ export class AlertEngine {
         severity: "warning",
         node,
         message:
-          `service node ${nodeVersion} is older than the network's minimum ${minNode} (the registry's rule): upgrade the node, then restart the agent with the new --version`,
+          `service node ${nodeVersion} is older than the network's minimum ${minNode} (the registry's rule): upgrade the node, then restart the agent with the new --node-version`,
         data: { component: "node", current: nodeVersion, latest: minNode },
       }, nowSeconds);
     }
@@ -432,6 +434,75 @@ export function compareVersions(a: string, b: string): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/**
+ * Whether the registry answers: `registry_unreachable` once it has failed
+ * for `afterSeconds` in a row (a blip says nothing), `registry_reachable`
+ * when it answers again after that alert. Times are unix milliseconds.
+ */
+export class OutageTracker {
+  readonly url: string;
+  readonly afterMs: number;
+  #since: number | null = null;
+  #alerted = false;
+
+  constructor(options: { url: string; afterSeconds: number }) {
+    this.url = options.url;
+    this.afterMs = options.afterSeconds * 1000;
+  }
+
+  /** Whether the last request failed. */
+  get down(): boolean {
+    return this.#since !== null;
+  }
+
+  /** A request failed at `nowMs`. */
+  failed(nowMs: number, detail: string): Alert[] {
+    this.#since ??= nowMs;
+    const down = nowMs - this.#since;
+    if (this.#alerted || down < this.afterMs) return [];
+    this.#alerted = true;
+    return [{
+      key: `registry_unreachable:${this.url}:${this.#since}`,
+      kind: "registry_unreachable",
+      severity: "warning",
+      node: null,
+      message: `registry ${this.url} unreachable for ${
+        formatDuration(down / 1000)
+      } (${detail}): alerts and proofs wait until it answers; the node itself is not affected yet`,
+      at: Math.floor(nowMs / 1000),
+      data: {
+        url: this.url,
+        since: Math.floor(this.#since / 1000),
+        detail,
+      },
+    }];
+  }
+
+  /** A request succeeded at `nowMs`. */
+  ok(nowMs: number): Alert[] {
+    const since = this.#since;
+    const alerted = this.#alerted;
+    this.#since = null;
+    this.#alerted = false;
+    if (since === null || !alerted) return [];
+    return [{
+      key: `registry_reachable:${this.url}:${since}`,
+      kind: "registry_reachable",
+      severity: "info",
+      node: null,
+      message: `registry ${this.url} reachable again after ${
+        formatDuration((nowMs - since) / 1000)
+      }`,
+      at: Math.floor(nowMs / 1000),
+      data: {
+        url: this.url,
+        since: Math.floor(since / 1000),
+        downSeconds: Math.round((nowMs - since) / 1000),
+      },
+    }];
+  }
 }
 
 /** Where alerts go: the terminal and, optionally, a webhook. */

@@ -4,7 +4,7 @@ import type {
   NodeDetailView,
   RegistryEventView,
 } from "../registry/client/types.ts";
-import { AlertEngine, compareVersions } from "./alerts.ts";
+import { AlertEngine, compareVersions, OutageTracker } from "./alerts.ts";
 
 const info: InfoView = {
   network: "devnet",
@@ -291,4 +291,30 @@ Deno.test("outdated node version against the registry's minimumNodeVersion, when
   assert.deepEqual(kinds(new AlertEngine(), withMin("11.0.0")), []);
   assert.deepEqual(kinds(new AlertEngine(), withMin(null)), []);
   assert.deepEqual(kinds(new AlertEngine(), info), []); // not published
+});
+
+Deno.test("registry unreachable after a bounded time, once, and reachable again after", () => {
+  const t = new OutageTracker({ url: "http://r", afterSeconds: 60 });
+  const t0 = 1_000_000_000_000;
+  assert.deepEqual(t.ok(t0), []); // never down: nothing to say
+  assert.deepEqual(t.failed(t0, "connection refused"), []); // a blip
+  assert.equal(t.down, true);
+  assert.deepEqual(t.failed(t0 + 59_000, "connection refused"), []);
+  const down = t.failed(t0 + 60_000, "connection refused");
+  assert.equal(down.length, 1);
+  assert.equal(down[0]!.kind, "registry_unreachable");
+  assert.equal(down[0]!.node, null);
+  assert.match(
+    down[0]!.message,
+    /registry http:\/\/r unreachable for 1m 0s \(connection refused\)/,
+  );
+  assert.deepEqual(t.failed(t0 + 120_000, "timeout"), []); // once per outage
+  const up = t.ok(t0 + 125_000);
+  assert.equal(up.length, 1);
+  assert.equal(up[0]!.kind, "registry_reachable");
+  assert.match(up[0]!.message, /reachable again after 2m 5s/);
+  assert.equal(t.down, false);
+  // A short outage says nothing either way.
+  assert.deepEqual(t.failed(t0 + 200_000, "x"), []);
+  assert.deepEqual(t.ok(t0 + 210_000), []);
 });

@@ -103,7 +103,10 @@ export class Context {
     const timeout = opts.timeout ?? io.env("SNODE_TIMEOUT");
     const seconds = timeout === undefined ? 10 : Number(timeout);
     if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
-      throw usage(`--timeout must be 0 to 600 seconds, got "${timeout}"`);
+      throw usage(
+        `--timeout must be more than 0 and at most 600 seconds, got "${timeout}"`,
+        "bad_timeout",
+      );
     }
     this.timeoutMs = Math.round(seconds * 1000);
     this.passphraseFile = opts.passphraseFile ??

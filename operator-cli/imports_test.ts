@@ -117,3 +117,10 @@ Deno.test("operator-cli has no import cycles and imports only registry/core and 
   }
   assert.deepEqual(outside, [], "operator-cli reaches past core and client");
 });
+
+Deno.test("mod.ts exports what other folders use: main and the challenge handler", async () => {
+  const mod = await import("./mod.ts");
+  assert.equal(typeof mod.main, "function");
+  assert.equal(typeof mod.challengeHandler, "function");
+  assert.equal(mod.CHALLENGE_PATH, "/snode-registry/v1/challenge");
+});

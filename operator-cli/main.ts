@@ -84,16 +84,18 @@ export function buildProgram(io: Io): Command {
     "after",
     `
 Exit codes:
-  0  ok                      3  registry unreachable / timed out
-  1  refused by the registry 4  key or keystore problem (wrong passphrase, corrupt file)
-  2  usage (bad option, id, amount)   5  verification failed (list signatures, chain)
+  0  ok                               4    key or keystore problem (wrong passphrase, corrupt file)
+  1  refused by the registry          5    verification failed (list signatures, chain)
+  2  usage (bad option, id, amount)   130  interrupted (Ctrl-C at a prompt)
+  3  registry unreachable / timed out
 
 Examples:
   snode keys new node && snode keys new wallet
   snode --registry http://127.0.0.1:8080 wallet faucet --amount 200
   snode node register --stake 30 --fee 5%
   snode node status --wallet wallet
-  snode node agent --ip 203.0.113.7 --https-port 22021 --quic-port 22020`,
+  snode node agent --ip 203.0.113.7 --https-port 22021 --quic-port 22020
+  npx deno task install-cli     # (in the checkout) snode as a command on the PATH`,
   );
   for (
     const sub of [

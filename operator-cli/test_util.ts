@@ -258,3 +258,73 @@ export class Terminal {
     return status.code;
   }
 }
+
+/**
+ * A TCP relay on 127.0.0.1 in front of a registry, which a test takes down
+ * (the port refuses connections, open ones are cut - event streams too) and
+ * brings back on the same port: a registry outage as its clients see it,
+ * while the registry and its data stay as they were.
+ */
+export class Relay {
+  readonly #target: number;
+  #listener: Deno.Listener | undefined;
+  readonly #conns = new Set<Deno.Conn>();
+  port = 0;
+
+  constructor(targetUrl: string) {
+    this.#target = Number(new URL(targetUrl).port);
+    this.start();
+  }
+
+  /** The relay's URL. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Listen (again, on the same port). */
+  start(): void {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: this.port });
+    this.port = (listener.addr as Deno.NetAddr).port;
+    this.#listener = listener;
+    (async () => {
+      for await (const client of listener) {
+        this.#conns.add(client);
+        Deno.connect({ hostname: "127.0.0.1", port: this.#target }).then(
+          (upstream) => {
+            this.#conns.add(upstream);
+            const close = () => {
+              for (const c of [client, upstream]) {
+                this.#conns.delete(c);
+                try {
+                  c.close();
+                } catch { /* closed */ }
+              }
+            };
+            Promise.allSettled([
+              client.readable.pipeTo(upstream.writable),
+              upstream.readable.pipeTo(client.writable),
+            ]).finally(close);
+          },
+          () => {
+            this.#conns.delete(client);
+            client.close();
+          },
+        );
+      }
+    })().catch(() => {});
+  }
+
+  /** Refuse connections and cut the open ones. */
+  stop(): void {
+    try {
+      this.#listener?.close();
+    } catch { /* closed */ }
+    this.#listener = undefined;
+    for (const c of this.#conns) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    this.#conns.clear();
+  }
+}

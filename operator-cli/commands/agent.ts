@@ -12,12 +12,12 @@ import { Command } from "@commander-js/extra-typings";
 import { toHex } from "../../registry/core/bytes.ts";
 import { signMessage } from "../../registry/core/messages.ts";
 import { RegistryApiError } from "../../registry/client/errors.ts";
-import { type Alert, AlertSink } from "../alerts.ts";
+import { type Alert, AlertSink, OutageTracker } from "../alerts.ts";
 import { challengeHandler } from "../challenge.ts";
 import { classify, CliError } from "../errors.ts";
 import { unlockKey } from "../keystore.ts";
 import { sleep } from "../../registry/client/api.ts";
-import { printAlert, runMonitor } from "../monitor.ts";
+import { printAlert, runMonitor, untilReachable } from "../monitor.ts";
 import { parsePort, parsePositive } from "../parse.ts";
 import { defaultSequence } from "../signing.ts";
 import {
@@ -27,6 +27,20 @@ import {
   withAlertOptions,
 } from "./node_options.ts";
 import { examples, type MakeContext } from "./shared.ts";
+
+/** Statuses the registry takes uptime proofs for. */
+const LIVE = new Set(["awaiting_contributions", "active", "decommissioned"]);
+
+/** Why the agent sends no proofs, and what would change that. */
+function notLive(status: string): string {
+  if (status === "exited") {
+    return "node has exited (its stakes were returned): no more proofs; stop the agent, or register the node again and proofs resume";
+  }
+  if (status === "deregistered") {
+    return "node is deregistered: the registry takes no proofs from it; register it again (snode node register) and proofs resume";
+  }
+  return `node is ${status}: the registry takes no proofs from it; proofs resume if it is registered again`;
+}
 
 export function agentCommand(make: MakeContext) {
   return examples(
@@ -46,7 +60,7 @@ export function agentCommand(make: MakeContext) {
           "22021",
         )
         .option("--quic-port <port>", "advertised storage QUIC port", "22020")
-        .option("--version <x.y.z>", "service node version", "11.0.0")
+        .option("--node-version <x.y.z>", "service node version", "11.0.0")
         .option("--storage-version <x.y.z>", "storage server version", "2.10.0")
         .option(
           "--listen <host>",
@@ -65,31 +79,14 @@ export function agentCommand(make: MakeContext) {
       const ctx = make(cmd);
       const fields = proofFields(opts);
       const a = cmd.opts() as unknown as AlertCliOptions;
-      const { thresholds, webhook } = parseAlertOptions(ctx, a);
+      const { thresholds, webhook, unreachableAfter, failFast } =
+        parseAlertOptions(ctx, a);
       const listenPort = opts.listenPort === undefined
         ? fields.httpsPort
         : parsePort(opts.listenPort, "--listen-port");
-      const info = await ctx.info();
+      // The key first: a wrong passphrase fails now, not once the registry answers.
       const key = await unlockKey(ctx, opts.nodeKey, "node");
       const pubkey = toHex(key.publicKey);
-      try {
-        await ctx.client.node(pubkey);
-      } catch (e) {
-        if (e instanceof RegistryApiError && e.code === "unknown_node") {
-          throw new CliError(
-            "refused",
-            "unknown_node",
-            `node ${pubkey} is not registered on ${ctx.client.baseUrl}: register it first (snode node register)`,
-          );
-        }
-        throw e;
-      }
-      const intervalMs = opts.proofInterval !== undefined
-        ? parsePositive(opts.proofInterval, "--proof-interval", 86400) * 1000
-        : info.rules.proofIntervalEpochs * info.epochSeconds * 1000;
-      const pollMs = a.poll !== undefined
-        ? parsePositive(a.poll, "--poll", 86400) * 1000
-        : Math.max(5000, intervalMs);
       const signal = ctx.io.signal;
       const log = (
         type: string,
@@ -114,6 +111,48 @@ export function agentCommand(make: MakeContext) {
         ...(webhook === undefined ? {} : { webhook }),
         warn: (t) => ctx.out.warn(t),
       });
+      const outage = new OutageTracker({
+        url: ctx.client.baseUrl,
+        afterSeconds: unreachableAfter,
+      });
+
+      // The registry may be down at start (a reboot, an upgrade): wait for
+      // it rather than exit, so systemd does not crash-loop the agent.
+      const start = await untilReachable(ctx, async () => {
+        const info = await ctx.info();
+        try {
+          return { info, detail: await ctx.client.node(pubkey) };
+        } catch (e) {
+          if (e instanceof RegistryApiError && e.code === "unknown_node") {
+            throw new CliError(
+              "refused",
+              "unknown_node",
+              `node ${pubkey} is not registered on ${ctx.client.baseUrl}: register it first (snode node register)`,
+            );
+          }
+          throw e;
+        }
+      }, {
+        outage,
+        deliver: (alerts) => sink.deliver(alerts),
+        failFast,
+        signal,
+      });
+      if (start === undefined) {
+        await sink.flush();
+        log("stopped", "agent stopped before the registry answered");
+        return;
+      }
+      const { info } = start;
+      // Proofs go only to a node the registry takes them for; the status
+      // comes from the monitor's polls.
+      let status: string = start.detail.status;
+      const intervalMs = opts.proofInterval !== undefined
+        ? parsePositive(opts.proofInterval, "--proof-interval", 86400) * 1000
+        : info.rules.proofIntervalEpochs * info.epochSeconds * 1000;
+      const pollMs = a.poll !== undefined
+        ? parsePositive(a.poll, "--poll", 86400) * 1000
+        : Math.max(5000, intervalMs);
 
       // Reachability: answer the registry's challenge on the advertised port.
       const stopServer = new AbortController();
@@ -159,11 +198,26 @@ export function agentCommand(make: MakeContext) {
         { node: pubkey },
       );
 
-      // Uptime proofs on schedule.
+      // Uptime proofs on schedule, while the node is live.
       const proofs = (async () => {
         let failures = 0;
         let alerted = false;
+        let paused = false;
         while (!signal.aborted) {
+          if (!LIVE.has(status)) {
+            if (!paused) {
+              paused = true;
+              log("paused", notLive(status), { status });
+            }
+            await sleep(pollMs, signal);
+            continue;
+          }
+          if (paused) {
+            paused = false;
+            log("resumed", `node is ${status} again: proofs resume`, {
+              status,
+            });
+          }
           let wait = intervalMs;
           try {
             const message = signMessage({
@@ -180,6 +234,7 @@ export function agentCommand(make: MakeContext) {
             );
             failures = 0;
             alerted = false;
+            if (result.status !== null) status = result.status;
             log("proof", `proof accepted: node is ${result.status}`, {
               status: result.status,
               epoch: result.epoch,
@@ -188,6 +243,11 @@ export function agentCommand(make: MakeContext) {
             const c = classify(e);
             if (c.code === "proof_too_soon") {
               log("proof_skipped", `proof not needed yet: ${c.message}`);
+            } else if (c.code === "node_not_live") {
+              // Exited or deregistered since the last poll: ask which.
+              status = (await ctx.client.node(pubkey).catch(() => null))
+                ?.status ?? "not live";
+              continue;
             } else {
               failures++;
               // A refusal will not change in 5 s; a network blip might.
@@ -222,6 +282,11 @@ export function agentCommand(make: MakeContext) {
         thresholds,
         pollMs,
         signal,
+        info,
+        outage,
+        onStatus: (d) => {
+          status = d.status;
+        },
       }).catch((e) =>
         ctx.out.warn(`monitoring stopped: ${(e as Error).message}`)
       );

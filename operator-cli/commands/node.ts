@@ -44,7 +44,7 @@ export function nodeCommand(make: MakeContext) {
         )
         .option("--node-key <name>", "node keystore name or path", "node")
         .option(
-          "--wallet <name>",
+          "--wallet <wallet>",
           "operator wallet keystore name or path",
           "wallet",
         )
@@ -177,7 +177,7 @@ export function nodeCommand(make: MakeContext) {
         )
         .option("--node <node>", "node key (hex) or node keystore name", "node")
         .option(
-          "--wallet <name>",
+          "--wallet <wallet>",
           "contributor wallet keystore name or path",
           "wallet",
         ),
@@ -224,7 +224,7 @@ export function nodeCommand(make: MakeContext) {
           "22021",
         )
         .option("--quic-port <port>", "storage server QUIC port", "22020")
-        .option("--version <x.y.z>", "service node version", "11.0.0")
+        .option("--node-version <x.y.z>", "service node version", "11.0.0")
         .option(
           "--storage-version <x.y.z>",
           "storage server version",

@@ -25,14 +25,14 @@ export function proofFields(opts: {
   ip: string;
   httpsPort: string;
   quicPort: string;
-  version: string;
+  nodeVersion: string;
   storageVersion: string;
 }) {
   return {
     ipv4: parseIp(opts.ip),
     httpsPort: parsePort(opts.httpsPort, "--https-port"),
     quicPort: parsePort(opts.quicPort, "--quic-port"),
-    nodeVersion: parseVersion(opts.version, "--version"),
+    nodeVersion: parseVersion(opts.nodeVersion, "--node-version"),
     storageVersion: parseVersion(opts.storageVersion, "--storage-version"),
   };
 }
@@ -72,9 +72,14 @@ export interface AlertCliOptions {
   deregWithin: string;
   minVersion?: string;
   poll?: string;
+  unreachableAfter: string;
+  failFast?: boolean;
 }
 
-/** Add the alert options shared by `watch` and `agent`. */
+/**
+ * Add the options `watch` and `agent` share: alert thresholds, the webhook,
+ * and how to meet a registry that does not answer.
+ */
 export function withAlertOptions<C extends { addOption(o: Option): unknown }>(
   cmd: C,
 ): C {
@@ -101,6 +106,14 @@ export function withAlertOptions<C extends { addOption(o: Option): unknown }>(
         "--poll <seconds>",
         "status poll interval (default: one proof interval, at least 5 s)",
       ),
+      new Option(
+        "--unreachable-after <seconds>",
+        'alert "registry unreachable" after this long without an answer (and "reachable again" after)',
+      ).default("60"),
+      new Option(
+        "--fail-fast",
+        "exit 3 at once if the registry cannot be reached at start (default: wait for it with backoff)",
+      ),
     ]
   ) cmd.addOption(o);
   return cmd;
@@ -110,7 +123,12 @@ export function withAlertOptions<C extends { addOption(o: Option): unknown }>(
 export function parseAlertOptions(
   ctx: Context,
   opts: AlertCliOptions,
-): { thresholds: Partial<AlertThresholds>; webhook: string | undefined } {
+): {
+  thresholds: Partial<AlertThresholds>;
+  webhook: string | undefined;
+  unreachableAfter: number;
+  failFast: boolean;
+} {
   const webhook = opts.webhook ?? ctx.config.webhook;
   if (webhook !== undefined) {
     try {
@@ -122,6 +140,12 @@ export function parseAlertOptions(
   }
   return {
     webhook,
+    unreachableAfter: parsePositive(
+      opts.unreachableAfter,
+      "--unreachable-after",
+      86400,
+    ),
+    failFast: opts.failFast === true,
     thresholds: {
       missedProofs: parsePositive(opts.missedProofs, "--missed-proofs", 1000),
       creditBelow: parsePositive(opts.creditBelow, "--credit-below", 1e6),

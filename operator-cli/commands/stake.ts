@@ -30,7 +30,7 @@ export function stakeCommand(make: MakeContext) {
         .requiredOption("--node <node>", "node key (hex) or node keystore name")
         .requiredOption("--amount <coins>", "coins to contribute")
         .option(
-          "--wallet <name>",
+          "--wallet <wallet>",
           "contributing wallet keystore name or path",
           "wallet",
         ),

@@ -8,6 +8,7 @@ import { Command } from "@commander-js/extra-typings";
 import { toHex } from "../../registry/core/bytes.ts";
 import { formatCoins } from "../../registry/core/params.ts";
 import { RegistryApiError } from "../../registry/client/errors.ts";
+import { usage } from "../errors.ts";
 import { unlockKey } from "../keystore.ts";
 import { formatTime } from "../output.ts";
 import { parseAmount, resolvePubkey } from "../parse.ts";
@@ -27,13 +28,21 @@ export function walletCommand(make: MakeContext) {
   examples(
     wallet.command("balance")
       .description("balance, stakes and when each unlocks")
-      .argument(
-        "[wallet]",
-        "wallet key (hex) or wallet keystore name",
-        "wallet",
+      .argument("[wallet]", "wallet key (hex) or wallet keystore name")
+      .option(
+        "--wallet <wallet>",
+        "the same, as other commands take it (default: the wallet key)",
       )
-      .action(async (w, _opts, cmd) => {
+      .action(async (arg, opts, cmd) => {
         const ctx = make(cmd);
+        if (
+          arg !== undefined && opts.wallet !== undefined && arg !== opts.wallet
+        ) {
+          throw usage(
+            `two wallets given ("${arg}" and --wallet "${opts.wallet}"): give one`,
+          );
+        }
+        const w = arg ?? opts.wallet ?? "wallet";
         const pubkey = toHex(await resolvePubkey(ctx, w, "wallet"));
         let view;
         try {
@@ -67,7 +76,11 @@ export function walletCommand(make: MakeContext) {
           );
         }
       }),
-    ["snode wallet balance", "snode wallet balance alice --json"],
+    [
+      "snode wallet balance",
+      "snode wallet balance --wallet alice --json",
+      "snode wallet balance 3f2a...e1",
+    ],
   );
 
   examples(
@@ -75,7 +88,7 @@ export function walletCommand(make: MakeContext) {
       wallet.command("faucet")
         .description("ask the devnet faucet for coins")
         .option(
-          "--wallet <name>",
+          "--wallet <wallet>",
           "receiving wallet keystore name or path",
           "wallet",
         )
