@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  introsortDepthLimit,
+  libstdcxxSort,
+  sortWithDepthLimit,
+} from "./introsort.ts";
+import vectorFile from "./testdata/sort_vectors.json" with { type: "json" };
+
+interface Item {
+  id: number;
+  size: number;
+}
+
+const bySize = (a: Item, b: Item) => a.size < b.size;
+
+function numbers(text: string): number[] {
+  return text === "" ? [] : text.split(" ").map(Number);
+}
+
+function items(keys: readonly number[]): Item[] {
+  return keys.map((size, id) => ({ id, size }));
+}
+
+const cases = vectorFile.cases.map((c) => ({
+  name: c.name,
+  keys: numbers(c.keys),
+  order: numbers(c.order),
+}));
+
+Deno.test("libstdcxxSort reproduces every g++ std::sort ordering in testdata/sort_vectors.json", () => {
+  assert(vectorFile.generator.startsWith("g++ "), vectorFile.generator);
+  assert(cases.length > 200);
+  const lengths = new Set(cases.map((c) => c.keys.length));
+  for (let n = 1; n <= 40; n++) assert(lengths.has(n), `length ${n}`);
+  assert(lengths.has(2000));
+  for (const c of cases) {
+    assert.equal(c.order.length, c.keys.length, c.name);
+    const got = libstdcxxSort(items(c.keys), bySize).map((e) => e.id);
+    assert.deepEqual(got, c.order, c.name);
+  }
+});
+
+Deno.test("the vectors exercise reordering of equal keys and the heap-sort fallback", () => {
+  const stable = (keys: number[]) =>
+    keys.map((size, id) => ({ id, size })).sort((a, b) => a.size - b.size)
+      .map((e) => e.id);
+  // Up to 16 elements std::sort is a plain insertion sort: stable.
+  for (const c of cases.filter((c) => c.keys.length <= 16)) {
+    assert.deepEqual(c.order, stable(c.keys), c.name);
+  }
+  // Above 16, equal keys are reordered in most cases.
+  const reordered = cases.filter((c) =>
+    c.keys.length > 16 &&
+    c.order.some((id, i) => id !== stable(c.keys)[i])
+  );
+  assert(reordered.length > 100, `${reordered.length}`);
+  // Without the depth limit (plain quicksort), the killer inputs sort
+  // differently: the heap-sort fallback is what makes them match g++.
+  const killers = cases.filter((c) => c.name.startsWith("killer"));
+  assert(killers.length >= 6);
+  const differ = killers.filter((c) =>
+    sortWithDepthLimit(items(c.keys), bySize, Infinity).some((e, i) =>
+      e.id !== c.order[i]
+    )
+  );
+  assert(differ.length >= 5, `${differ.map((c) => c.name)}`);
+});
+
+Deno.test("libstdcxxSort sorts: output ordered by the comparator, a permutation of the input", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.nat(6), { maxLength: 300 }),
+      (keys) => {
+        const out = libstdcxxSort(items(keys), bySize);
+        for (let i = 1; i < out.length; i++) {
+          assert(out[i - 1]!.size <= out[i]!.size);
+        }
+        assert.deepEqual(
+          out.map((e) => e.id).sort((a, b) => a - b),
+          keys.map((_, i) => i),
+        );
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("introsortDepthLimit is 2 * floor(log2 n)", () => {
+  assert.equal(introsortDepthLimit(0), 0);
+  assert.equal(introsortDepthLimit(1), 0);
+  assert.equal(introsortDepthLimit(16), 8);
+  assert.equal(introsortDepthLimit(17), 8);
+  assert.equal(introsortDepthLimit(2000), 20);
+});
