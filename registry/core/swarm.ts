@@ -9,15 +9,18 @@
  *   `swarm.cpp`, which maps an account's 32-byte key to the swarm storing its
  *   messages.
  *
- * The one place upstream is not fully defined (its unstable `std::sort` of
- * swarms by size) is fixed here: equal sizes are ordered by swarm id,
- * ascending. Everything is pure: the only randomness is the seeded generator.
+ * Where upstream sorts swarms by size it uses the unstable `std::sort`, so the
+ * order of equal-size swarms is whatever the C++ library does; oxend's Linux
+ * builds use GCC's libstdc++, and this port reproduces its `std::sort`
+ * exactly ({@linkcode libstdcxxSort}). Everything is pure: the only
+ * randomness is the seeded generator.
  *
  * @module
  */
 
 import { compareBytes, toHex } from "./bytes.ts";
 import { CoreError, DecodeError } from "./errors.ts";
+import { libstdcxxSort } from "./introsort.ts";
 
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -334,35 +337,24 @@ interface Swarm {
   readonly nodes: Uint8Array[];
 }
 
+/** One entry of upstream's `calc_swarm_sizes` vector (`swarm_size`). */
+interface SwarmSize {
+  readonly swarm: Swarm;
+  readonly size: number;
+}
+
+/** Upstream's comparator for sorting swarms by size: `a.size < b.size`. */
+function smaller(a: SwarmSize, b: SwarmSize): boolean {
+  return a.size < b.size;
+}
+
 /**
- * The `swarm_snode_map_t` of upstream, plus indexes kept up to date so each
- * step is cheap: swarms by id (the `std::map` order), swarms by (size, id)
- * (`calc_swarm_sizes` with our tie order), the total excess (`calc_excess`)
- * and the number of starving swarms.
+ * The `swarm_snode_map_t` of upstream: swarms in ascending id order (the
+ * `std::map` order).
  */
 class SwarmTable {
   /** Ascending id. */
   readonly byId: Swarm[] = [];
-  /** Ascending (size, id). */
-  readonly bySize: Swarm[] = [];
-  /** Sum over swarms of max(0, size - EXCESS_BASE). */
-  excess = 0;
-  /** Swarms with fewer than MIN_SWARM_SIZE nodes. */
-  starving = 0;
-
-  /** Where a swarm of `size` nodes and this `id` sits (or would sit) in bySize. */
-  #sizeSlot(size: number, id: bigint): number {
-    let lo = 0;
-    let hi = this.bySize.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const other = this.bySize[mid]!;
-      const s = other.nodes.length;
-      if (s < size || (s === size && other.id < id)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
 
   #idSlot(id: bigint): number {
     let lo = 0;
@@ -375,21 +367,23 @@ class SwarmTable {
     return lo;
   }
 
-  #count(size: number, sign: 1 | -1): void {
-    this.excess += sign * Math.max(0, size - EXCESS_BASE);
-    if (size < MIN_SWARM_SIZE) this.starving += sign;
+  /** `calc_swarm_sizes`: (swarm, size) in map order, `std::sort`ed by size. */
+  sortedBySize(): SwarmSize[] {
+    return libstdcxxSort(
+      this.byId.map((swarm) => ({ swarm, size: swarm.nodes.length })),
+      smaller,
+    );
   }
 
-  /** Number of bySize entries whose size is <= `size` (an upper bound). */
-  sizeUpperBound(size: number): number {
-    let lo = 0;
-    let hi = this.bySize.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.bySize[mid]!.nodes.length <= size) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  /** Sum over swarms of max(0, size - EXCESS_BASE) (`calc_excess`). */
+  excess(): number {
+    let e = 0;
+    for (const s of this.byId) e += Math.max(0, s.nodes.length - EXCESS_BASE);
+    return e;
+  }
+
+  hasStarving(): boolean {
+    return this.byId.some((s) => s.nodes.length < MIN_SWARM_SIZE);
   }
 
   add(id: bigint, nodes: Uint8Array[]): Swarm {
@@ -404,38 +398,11 @@ class SwarmTable {
     }
     const swarm: Swarm = { id, nodes };
     this.byId.splice(at, 0, swarm);
-    this.bySize.splice(this.#sizeSlot(nodes.length, id), 0, swarm);
-    this.#count(nodes.length, 1);
     return swarm;
   }
 
   remove(swarm: Swarm): void {
     this.byId.splice(this.#idSlot(swarm.id), 1);
-    this.bySize.splice(this.#sizeSlot(swarm.nodes.length, swarm.id), 1);
-    this.#count(swarm.nodes.length, -1);
-  }
-
-  /** Change a swarm's members, keeping the indexes right. */
-  #resize(swarm: Swarm, change: () => void): void {
-    const before = swarm.nodes.length;
-    this.bySize.splice(this.#sizeSlot(before, swarm.id), 1);
-    this.#count(before, -1);
-    change();
-    this.bySize.splice(this.#sizeSlot(swarm.nodes.length, swarm.id), 0, swarm);
-    this.#count(swarm.nodes.length, 1);
-  }
-
-  push(swarm: Swarm, node: Uint8Array): void {
-    this.#resize(swarm, () => swarm.nodes.push(node));
-  }
-
-  /** Erase the node at `index`, keeping the others in order. */
-  takeAt(swarm: Swarm, index: number): Uint8Array {
-    let node: Uint8Array | undefined;
-    this.#resize(swarm, () => {
-      node = swarm.nodes.splice(index, 1)[0];
-    });
-    return node!;
   }
 
   /**
@@ -478,9 +445,9 @@ class SwarmTable {
  * swarm with id `get_new_swarm_id`.
  */
 function createNewSwarmFromExcess(table: SwarmTable, rng: Mt19937_64): void {
-  if (table.starving > 0) return;
+  if (table.hasStarving()) return;
   while (
-    table.excess >= NEW_SWARM_SIZE + IDEAL_SWARM_MARGIN * table.byId.length
+    table.excess() >= NEW_SWARM_SIZE + IDEAL_SWARM_MARGIN * table.byId.length
   ) {
     const fresh: Uint8Array[] = [];
     while (fresh.length < NEW_SWARM_SIZE) {
@@ -488,7 +455,7 @@ function createNewSwarmFromExcess(table: SwarmTable, rng: Mt19937_64): void {
       // Unreachable: the loop condition guarantees >= 7 excess nodes.
       if (size === 0) throw new CoreError("internal", "empty excess pool");
       const [swarm, index] = table.poolAt(EXCESS_BASE, pick(rng, size));
-      fresh.push(table.takeAt(swarm, index));
+      fresh.push(swarm.nodes.splice(index, 1)[0]!);
     }
     table.add(newSwarmIdSorted(table.byId.map((s) => s.id)), fresh);
   }
@@ -496,9 +463,10 @@ function createNewSwarmFromExcess(table: SwarmTable, rng: Mt19937_64): void {
 
 /**
  * `assign_snodes(nodes, percentile)`: each node in turn goes to a uniformly
- * random swarm among the first `upper + 1` swarms by (size, id), where
- * `upper` is the last index whose size equals the size at index
- * `percentile * (swarms - 1) / 100`; then `create_new_swarm_from_excess`.
+ * random swarm among the first `upper + 1` swarms sorted by size (libstdc++
+ * `std::sort` order), where `upper` is the last index whose size equals the
+ * size at index `percentile * (swarms - 1) / 100`; then
+ * `create_new_swarm_from_excess`.
  */
 function assignSnodes(
   table: SwarmTable,
@@ -507,25 +475,32 @@ function assignSnodes(
   percentile: number,
 ): void {
   for (const node of nodes) {
-    const n = table.bySize.length;
+    const sorted = table.sortedBySize();
+    const n = sorted.length;
     const percentileIndex = Math.floor((percentile * (n - 1)) / 100);
-    const percentileValue = table.bySize[percentileIndex]!.nodes.length;
-    const upper = table.sizeUpperBound(percentileValue) - 1;
-    table.push(table.bySize[pick(rng, upper + 1)]!, node);
+    const percentileValue = sorted[percentileIndex]!.size;
+    let upper = n - 1;
+    for (let i = percentileIndex; i < n; i++) {
+      if (sorted[i]!.size > percentileValue) {
+        upper = i - 1;
+        break;
+      }
+    }
+    sorted[pick(rng, upper + 1)]!.swarm.nodes.push(node);
     createNewSwarmFromExcess(table, rng);
   }
 }
 
 /**
  * The Robin Hood round (step 2 of `calc_swarm_changes`): with the swarms
- * sorted by (size, id) once, each starving swarm in that order steals nodes
- * one at a time, uniformly from the pool of swarms above
- * `max(MIN_SWARM_SIZE, size at the 75th percentile - 1)`, until it has
+ * sorted by size once (libstdc++ `std::sort` order), each starving swarm in
+ * that order steals nodes one at a time, uniformly from the pool of swarms
+ * above `max(MIN_SWARM_SIZE, size at the 75th percentile - 1)`, until it has
  * `MIN_SWARM_SIZE`; the whole round stops as soon as the pool's excess is
  * below the current swarm's deficit.
  */
 function robinHood(table: SwarmTable, rng: Mt19937_64): void {
-  const sorted = table.bySize.map((s) => ({ swarm: s, size: s.nodes.length }));
+  const sorted = table.sortedBySize();
   const percentileIndex = Math.floor(
     (STEALING_SWARM_UPPER_PERCENTILE * (sorted.length - 1)) / 100,
   );
@@ -542,7 +517,7 @@ function robinHood(table: SwarmTable, rng: Mt19937_64): void {
       const deficit = MIN_SWARM_SIZE - poor.nodes.length;
       if (pool.excess < deficit) return; // no later swarm can be saved either
       const [rich, index] = table.poolAt(threshold, pick(rng, pool.size));
-      table.push(poor, table.takeAt(rich, index));
+      poor.nodes.push(rich.nodes.splice(index, 1)[0]!);
     } while (poor.nodes.length < MIN_SWARM_SIZE);
   }
 }
@@ -565,7 +540,8 @@ function robinHood(table: SwarmTable, rng: Mt19937_64): void {
  * 2. Robin Hood: starving swarms steal from rich ones; 3. cut new swarms from
  * excess; 4. while there is more than one swarm, dissolve the first starving
  * swarm (id order) and hand its nodes to the smallest swarms. Where upstream
- * sorts swarms by size, equal sizes are ordered by ascending id.
+ * sorts swarms by size, this port orders them exactly as libstdc++'s
+ * `std::sort` does (oxend's Linux builds), equal sizes included.
  *
  * One deliberate difference: when step 4 would dissolve the last remaining
  * swarm while it still has nodes (fewer than 5 nodes in total), upstream
@@ -627,8 +603,8 @@ export function calcSwarmChanges(
   // 4. Dissolve swarms still below MIN_SWARM_SIZE.
   if (table.byId.length > 1) {
     for (;;) {
-      if (table.starving === 0) break;
-      const victim = table.byId.find((s) => s.nodes.length < MIN_SWARM_SIZE)!;
+      const victim = table.byId.find((s) => s.nodes.length < MIN_SWARM_SIZE);
+      if (victim === undefined) break;
       // Upstream throws here (assign_snodes on an empty map); keep the swarm.
       if (table.byId.length === 1 && victim.nodes.length > 0) break;
       table.remove(victim);
