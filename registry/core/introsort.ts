@@ -205,3 +205,243 @@ export function sortWithDepthLimit<T>(
   }
   return a;
 }
+
+// ---------------------------------------------------------------------------
+// The same algorithm on parallel typed arrays: integer keys compared with `<`
+// and values moved along with them. Used for sorting swarms by size, where
+// it runs once per assigned node and must not allocate.
+// ---------------------------------------------------------------------------
+
+/** Swap entries `i` and `j` of both arrays. */
+function swap2(keys: Int32Array, vals: Int32Array, i: number, j: number): void {
+  const k = keys[i]!;
+  keys[i] = keys[j]!;
+  keys[j] = k;
+  const v = vals[i]!;
+  vals[i] = vals[j]!;
+  vals[j] = v;
+}
+
+/** `__unguarded_partition_pivot` on [f, l): returns the cut. */
+function partition2(
+  keys: Int32Array,
+  vals: Int32Array,
+  f: number,
+  l: number,
+): number {
+  // `__move_median_to_first(f, f + 1, mid, l - 1)`
+  const x = f + 1;
+  const y = f + ((l - f) >> 1);
+  const z = l - 1;
+  const kx = keys[x]!;
+  const ky = keys[y]!;
+  const kz = keys[z]!;
+  let m: number;
+  if (kx < ky) {
+    if (ky < kz) m = y;
+    else if (kx < kz) m = z;
+    else m = x;
+  } else if (kx < kz) m = x;
+  else if (ky < kz) m = z;
+  else m = y;
+  swap2(keys, vals, f, m);
+  // `__unguarded_partition(f + 1, l, f)`
+  const pivot = keys[f]!;
+  let i = f + 1;
+  let j = l;
+  for (;;) {
+    while (keys[i]! < pivot) i++;
+    j--;
+    while (pivot < keys[j]!) j--;
+    if (i >= j) return i;
+    swap2(keys, vals, i, j);
+    i++;
+  }
+}
+
+/** `__adjust_heap` on the heap [f, f + len) for the entry (key, val). */
+function adjustHeap2(
+  keys: Int32Array,
+  vals: Int32Array,
+  f: number,
+  hole: number,
+  len: number,
+  key: number,
+  val: number,
+): void {
+  const top = hole;
+  let child = hole;
+  while (child < (len - 1) >> 1) {
+    child = 2 * (child + 1);
+    if (keys[f + child]! < keys[f + child - 1]!) child--;
+    keys[f + hole] = keys[f + child]!;
+    vals[f + hole] = vals[f + child]!;
+    hole = child;
+  }
+  if ((len & 1) === 0 && child === (len - 2) >> 1) {
+    child = 2 * (child + 1);
+    keys[f + hole] = keys[f + child - 1]!;
+    vals[f + hole] = vals[f + child - 1]!;
+    hole = child - 1;
+  }
+  let parent = (hole - 1) >> 1;
+  while (hole > top && keys[f + parent]! < key) {
+    keys[f + hole] = keys[f + parent]!;
+    vals[f + hole] = vals[f + parent]!;
+    hole = parent;
+    parent = (hole - 1) >> 1;
+  }
+  keys[f + hole] = key;
+  vals[f + hole] = val;
+}
+
+/** `__partial_sort(f, l, l)`: make_heap, then sort_heap. */
+function heapSort2(
+  keys: Int32Array,
+  vals: Int32Array,
+  f: number,
+  l: number,
+): void {
+  const len = l - f;
+  if (len >= 2) {
+    for (let parent = (len - 2) >> 1;; parent--) {
+      adjustHeap2(
+        keys,
+        vals,
+        f,
+        parent,
+        len,
+        keys[f + parent]!,
+        vals[f + parent]!,
+      );
+      if (parent === 0) break;
+    }
+  }
+  for (let end = l - 1; end - f >= 1; end--) {
+    const key = keys[end]!;
+    const val = vals[end]!;
+    keys[end] = keys[f]!;
+    vals[end] = vals[f]!;
+    adjustHeap2(keys, vals, f, 0, end - f, key, val);
+  }
+}
+
+/** `__unguarded_linear_insert` at `i`. */
+function linearInsert2(keys: Int32Array, vals: Int32Array, i: number): void {
+  const key = keys[i]!;
+  const val = vals[i]!;
+  let j = i - 1;
+  while (key < keys[j]!) {
+    keys[i] = keys[j]!;
+    vals[i] = vals[j]!;
+    i = j;
+    j--;
+  }
+  keys[i] = key;
+  vals[i] = val;
+}
+
+/** `__insertion_sort` on [f, l). */
+function insertionSort2(
+  keys: Int32Array,
+  vals: Int32Array,
+  f: number,
+  l: number,
+): void {
+  for (let i = f + 1; i < l; i++) {
+    const key = keys[i]!;
+    if (key < keys[f]!) {
+      const val = vals[i]!;
+      keys.copyWithin(f + 1, f, i);
+      vals.copyWithin(f + 1, f, i);
+      keys[f] = key;
+      vals[f] = val;
+    } else {
+      linearInsert2(keys, vals, i);
+    }
+  }
+}
+
+function introsortLoop2(
+  keys: Int32Array,
+  vals: Int32Array,
+  f: number,
+  l: number,
+  depth: number,
+): void {
+  while (l - f > THRESHOLD) {
+    if (depth === 0) {
+      heapSort2(keys, vals, f, l);
+      return;
+    }
+    depth--;
+    const cut = partition2(keys, vals, f, l);
+    introsortLoop2(keys, vals, cut, l, depth);
+    l = cut;
+  }
+}
+
+/**
+ * {@linkcode libstdcxxSort} of the first `n` entries of two parallel arrays by
+ * `keys` (compared with `<`), moving `vals` along: afterwards entry `i` of
+ * both arrays is what libstdc++'s `std::sort` puts at position `i`.
+ */
+export function libstdcxxSortPairs(
+  keys: Int32Array,
+  vals: Int32Array,
+  n: number,
+): void {
+  if (n === 0) return;
+  introsortLoop2(keys, vals, 0, n, introsortDepthLimit(n));
+  if (n > THRESHOLD) {
+    insertionSort2(keys, vals, 0, THRESHOLD);
+    for (let i = THRESHOLD; i < n; i++) linearInsert2(keys, vals, i);
+  } else {
+    insertionSort2(keys, vals, 0, n);
+  }
+}
+
+/**
+ * The value libstdc++'s `std::sort` would put at position `r` (0 <= r < n)
+ * when sorting the first `n` entries of `keys`/`vals` by key, without sorting
+ * the rest: introsort is followed down only into the part that holds
+ * position `r` (the parts never mix again: `__final_insertion_sort` moves no
+ * element out of its part, since every element of an earlier part is <= every
+ * element of a later one, and within a part it is a stable insertion sort).
+ * Scrambles the first `n` entries. O(n) on average against O(n log n) for the
+ * whole sort, with no allocation.
+ */
+export function libstdcxxSelect(
+  keys: Int32Array,
+  vals: Int32Array,
+  n: number,
+  r: number,
+): number {
+  let f = 0;
+  let l = n;
+  let depth = introsortDepthLimit(n);
+  while (l - f > THRESHOLD) {
+    if (depth === 0) {
+      heapSort2(keys, vals, f, l);
+      return vals[r]!;
+    }
+    depth--;
+    const cut = partition2(keys, vals, f, l);
+    if (r < cut) l = cut;
+    else f = cut;
+  }
+  // A part of at most 16 entries: the final insertion sort sorts it stably.
+  for (let i = f + 1; i < l; i++) {
+    const key = keys[i]!;
+    const val = vals[i]!;
+    let j = i;
+    while (j > f && key < keys[j - 1]!) {
+      keys[j] = keys[j - 1]!;
+      vals[j] = vals[j - 1]!;
+      j--;
+    }
+    keys[j] = key;
+    vals[j] = val;
+  }
+  return vals[r]!;
+}

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   introsortDepthLimit,
+  libstdcxxSelect,
   libstdcxxSort,
+  libstdcxxSortPairs,
   sortWithDepthLimit,
 } from "./introsort.ts";
 import vectorFile from "./testdata/sort_vectors.json" with { type: "json" };
@@ -92,4 +94,37 @@ Deno.test("introsortDepthLimit is 2 * floor(log2 n)", () => {
   assert.equal(introsortDepthLimit(16), 8);
   assert.equal(introsortDepthLimit(17), 8);
   assert.equal(introsortDepthLimit(2000), 20);
+});
+
+Deno.test("libstdcxxSortPairs and libstdcxxSelect agree with libstdcxxSort", () => {
+  // The g++ vectors, through the typed-array versions.
+  for (const c of cases) {
+    const n = c.keys.length;
+    const keys = Int32Array.from(c.keys);
+    const vals = Int32Array.from(c.keys, (_, i) => i);
+    libstdcxxSortPairs(keys, vals, n);
+    assert.deepEqual([...vals], c.order, c.name);
+    for (const r of [0, n >> 2, n >> 1, n - 1]) {
+      const k = Int32Array.from(c.keys);
+      const v = Int32Array.from(c.keys, (_, i) => i);
+      assert.equal(libstdcxxSelect(k, v, n, r), c.order[r], `${c.name} @${r}`);
+    }
+  }
+  // Random arrays with few keys, every position.
+  fc.assert(
+    fc.property(
+      fc.array(fc.nat(5), { minLength: 1, maxLength: 200 }),
+      fc.nat(),
+      (keys, at) => {
+        const order = libstdcxxSort(items(keys), bySize).map((e) => e.id);
+        const r = at % keys.length;
+        const k = new Int32Array(keys.length + 3).fill(-7);
+        k.set(keys);
+        const v = Int32Array.from(k, (_, i) => i);
+        assert.equal(libstdcxxSelect(k, v, keys.length, r), order[r]);
+        assert.deepEqual([...k.subarray(keys.length)], [-7, -7, -7]);
+      },
+    ),
+    { numRuns: 500 },
+  );
 });
