@@ -6,10 +6,10 @@
  * @module
  */
 
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { DecodeError } from "./errors.ts";
 
 const U64_MAX = (1n << 64n) - 1n;
-const HEX_RE = /^(?:[0-9a-f]{2})*$/;
 
 /**
  * Lower-case hex of some bytes.
@@ -21,8 +21,12 @@ const HEX_RE = /^(?:[0-9a-f]{2})*$/;
  * ```
  */
 export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  // noble uses the engine's Uint8Array.prototype.toHex where there is one.
+  if (bytes instanceof Uint8Array) return bytesToHex(bytes);
+  let out = ""; // array-likes of bytes, as before
+  for (const b of bytes as Iterable<number>) {
+    out += b.toString(16).padStart(2, "0");
+  }
   return out;
 }
 
@@ -40,13 +44,19 @@ export function toHex(bytes: Uint8Array): string {
  * ```
  */
 export function fromHex(hex: string, length?: number): Uint8Array {
-  const lower = hex.toLowerCase();
-  if (!HEX_RE.test(lower)) {
+  let out: Uint8Array;
+  try {
+    // Case-insensitive, even length, 0-9a-fA-F only: the same strings as
+    // /^(?:[0-9a-f]{2})*$/ on hex.toLowerCase() (no other character lower-cases
+    // to a hex digit). A non-string goes through toLowerCase, as before.
+    out = hexToBytes(
+      typeof hex === "string"
+        ? hex
+        : (hex as { toLowerCase(): string }).toLowerCase(),
+    );
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
     throw new DecodeError("bad_hex", "expected an even number of hex digits");
-  }
-  const out = new Uint8Array(lower.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    out[i] = parseInt(lower.slice(i * 2, i * 2 + 2), 16);
   }
   if (length !== undefined && out.length !== length) {
     throw new DecodeError(
@@ -299,17 +309,43 @@ export class ByteReader {
  * ```
  */
 export function parseIpv4(text: string): Uint8Array {
-  const parts = typeof text === "string" ? text.split(".") : [];
-  if (
-    parts.length !== 4 ||
-    !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)
-  ) {
+  const out = typeof text === "string" && text.length <= 15
+    ? scanIpv4(text)
+    : undefined;
+  if (out === undefined) {
     throw new DecodeError(
       "out_of_range",
       `${JSON.stringify(text)} is not an IPv4 address (a.b.c.d, each 0-255)`,
     );
   }
-  return new Uint8Array(parts.map(Number));
+  return out;
+}
+
+/**
+ * The 4 bytes of a dotted quad whose parts match `0|[1-9][0-9]{0,2}` and are
+ * at most 255, or undefined. One pass over the characters, no regex or split.
+ */
+function scanIpv4(text: string): Uint8Array | undefined {
+  const out = new Uint8Array(4);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // end acts as a dot
+    if (c === 46) {
+      if (digits === 0 || value > 255 || part === 4) return undefined;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 3 || (digits === 1 && value === 0)) return undefined; // "1234", "01"
+      value = value * 10 + (c - 48);
+      digits++;
+    } else {
+      return undefined;
+    }
+  }
+  return part === 4 ? out : undefined;
 }
 
 /**
@@ -325,7 +361,9 @@ export function formatIpv4(bytes: Uint8Array): string {
   if (bytes.length !== 4) {
     throw new DecodeError("bad_length", "an IPv4 address is 4 bytes");
   }
-  return Array.from(bytes).join(".");
+  return bytes instanceof Uint8Array
+    ? `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`
+    : Array.from(bytes).join(".");
 }
 
 /**

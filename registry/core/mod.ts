@@ -17,6 +17,7 @@
 
 export * from "./bytes.ts";
 export * from "./errors.ts";
+export { libstdcxxSort } from "./introsort.ts";
 export * from "./keys.ts";
 export * from "./keystore.ts";
 export * from "./lifecycle.ts";

@@ -9,15 +9,18 @@
  *   `swarm.cpp`, which maps an account's 32-byte key to the swarm storing its
  *   messages.
  *
- * The one place upstream is not fully defined (its unstable `std::sort` of
- * swarms by size) is fixed here: equal sizes are ordered by swarm id,
- * ascending. Everything is pure: the only randomness is the seeded generator.
+ * Where upstream sorts swarms by size it uses the unstable `std::sort`, so the
+ * order of equal-size swarms is whatever the C++ library does; oxend's Linux
+ * builds use GCC's libstdc++, and this port reproduces its `std::sort`
+ * exactly ({@linkcode libstdcxxSort}). Everything is pure: the only
+ * randomness is the seeded generator.
  *
  * @module
  */
 
 import { compareBytes, toHex } from "./bytes.ts";
 import { CoreError, DecodeError } from "./errors.ts";
+import { libstdcxxSelect, libstdcxxSortPairs } from "./introsort.ts";
 
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -327,74 +330,277 @@ export function newSwarmId(ids: readonly bigint[]): bigint {
 // ---------------------------------------------------------------------------
 // calc_swarm_changes
 // ---------------------------------------------------------------------------
+//
+// Upstream rebuilds and re-sorts its lists from scratch at every step: one
+// std::sort of all swarms per assigned node, one scan of every node per pick
+// from an excess pool, one scan of all ids per new swarm id. The state below
+// keeps the same information indexed, so each step costs what it must and
+// the outcome (and every random draw, in order) is exactly upstream's:
+//
+// - swarms in id order as parallel typed arrays (size, handle), so the sort
+//   input is one memcpy, and "which swarm is at position i of the sorted
+//   list" is answered by following libstdc++'s introsort only into the part
+//   holding i (libstdcxxSelect) instead of sorting everything;
+// - a histogram of sizes, for the percentile sizes, the total excess and the
+//   number of starving swarms;
+// - block sums of the excess pools, so a pool entry is found without
+//   building the pool;
+// - a heap of the gaps between consecutive ids, for get_new_swarm_id.
 
-/** One swarm while assigning: its id and its members in upstream vector order. */
-interface Swarm {
-  readonly id: bigint;
-  readonly nodes: Uint8Array[];
+/** Positions per block of a {@linkcode PoolIndex}. */
+const POOL_BLOCK = 64;
+
+/**
+ * `get_excess_pool(threshold)` without building it: the pool lists every node
+ * of every swarm larger than `threshold`, swarms in id order; block sums of
+ * those sizes over id-order positions find pool entry `x` in
+ * O(swarms / POOL_BLOCK + POOL_BLOCK).
+ */
+class PoolIndex {
+  readonly threshold: number;
+  #blocks = new Int32Array(0);
+  #valid = false;
+  /** The pool's size (entries). */
+  total = 0;
+
+  constructor(threshold: number) {
+    this.threshold = threshold;
+  }
+
+  /** Forget the block sums (positions shifted); rebuilt on next use. */
+  invalidate(): void {
+    this.#valid = false;
+  }
+
+  #build(sizes: Int32Array, count: number): void {
+    const nBlocks = Math.ceil(count / POOL_BLOCK);
+    if (this.#blocks.length < nBlocks) {
+      this.#blocks = new Int32Array(Math.max(nBlocks, 2 * this.#blocks.length));
+    }
+    const t = this.threshold;
+    let total = 0;
+    for (let b = 0; b < nBlocks; b++) {
+      let sum = 0;
+      const end = Math.min(count, (b + 1) * POOL_BLOCK);
+      for (let i = b * POOL_BLOCK; i < end; i++) {
+        const s = sizes[i]!;
+        if (s > t) sum += s;
+      }
+      this.#blocks[b] = sum;
+      total += sum;
+    }
+    this.total = total;
+    this.#valid = true;
+  }
+
+  /** The swarm at `position` changed size from `before` to `after`. */
+  update(position: number, before: number, after: number): void {
+    if (!this.#valid) return;
+    const t = this.threshold;
+    const d = (after > t ? after : 0) - (before > t ? before : 0);
+    if (d !== 0) {
+      this.#blocks[(position / POOL_BLOCK) | 0]! += d;
+      this.total += d;
+    }
+  }
+
+  /** Make sure the sums describe `sizes[0 .. count)`; returns the pool size. */
+  size(sizes: Int32Array, count: number): number {
+    if (!this.#valid) this.#build(sizes, count);
+    return this.total;
+  }
+
+  /** Pool entry `x` (< size): the id-order position of its swarm and its index there. */
+  find(sizes: Int32Array, count: number, x: number): [number, number] {
+    if (!this.#valid) this.#build(sizes, count);
+    let b = 0;
+    while (x >= this.#blocks[b]!) x -= this.#blocks[b++]!;
+    const t = this.threshold;
+    for (let i = b * POOL_BLOCK;; i++) {
+      const s = sizes[i]!;
+      if (s <= t) continue;
+      if (x < s) return [i, x];
+      x -= s;
+    }
+  }
+}
+
+/** A gap between consecutive swarm ids (`left` < `right`, no id between). */
+interface Gap {
+  readonly size: bigint;
+  readonly left: bigint;
+  readonly right: bigint;
+}
+
+/** Heap order for get_new_swarm_id: larger gap first, then the lower (earlier) one. */
+function gapBefore(a: Gap, b: Gap): boolean {
+  return a.size > b.size || (a.size === b.size && a.left < b.left);
 }
 
 /**
- * The `swarm_snode_map_t` of upstream, plus indexes kept up to date so each
- * step is cheap: swarms by id (the `std::map` order), swarms by (size, id)
- * (`calc_swarm_sizes` with our tie order), the total excess (`calc_excess`)
- * and the number of starving swarms.
+ * `get_new_swarm_id` kept up to date: a max-heap of the gaps between
+ * consecutive ids with lazy deletion (an entry counts only while its two ids
+ * are still neighbours), plus the wrap-around gap from the last id to the
+ * first, which only wins when strictly larger.
  */
-class SwarmTable {
-  /** Ascending id. */
-  readonly byId: Swarm[] = [];
-  /** Ascending (size, id). */
-  readonly bySize: Swarm[] = [];
-  /** Sum over swarms of max(0, size - EXCESS_BASE). */
+class GapHeap {
+  readonly #heap: Gap[] = [];
+  /** id -> the next larger id, for every id but the largest. */
+  readonly #next = new Map<bigint, bigint>();
+
+  push(left: bigint, right: bigint): void {
+    this.#next.set(left, right);
+    const heap = this.#heap;
+    const gap: Gap = { size: right - left, left, right };
+    let i = heap.length;
+    heap.push(gap);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!gapBefore(gap, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = gap;
+  }
+
+  /** `id` is now the largest id (or gone): it has no gap to its right. */
+  unlink(id: bigint): void {
+    this.#next.delete(id);
+  }
+
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= heap.length) break;
+      const r = l + 1;
+      const c = r < heap.length && gapBefore(heap[r]!, heap[l]!) ? r : l;
+      if (!gapBefore(heap[c]!, last)) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = last;
+  }
+
+  /** The largest gap between current neighbours, first on ties, if any. */
+  top(): Gap | undefined {
+    const heap = this.#heap;
+    while (heap.length > 0) {
+      const g = heap[0]!;
+      if (this.#next.get(g.left) === g.right) return g;
+      this.#pop();
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Upstream's `swarm_snode_map_t` (swarm id -> node vector, iterated in id
+ * order) with the indexes described above. A swarm has a fixed handle (its
+ * index in `#ids` / `#members`) and a position in id order that shifts when a
+ * swarm is added or removed before it.
+ */
+class SwarmState {
+  readonly #ids: bigint[] = [];
+  readonly #members: Uint8Array[][] = [];
+  /** Swarm ids in ascending order (position -> id). */
+  readonly #order: bigint[] = [];
+  /** Position -> size. */
+  sizes = new Int32Array(16);
+  /** Position -> handle. */
+  #handles = new Int32Array(16);
+  /** Number of swarms. */
+  count = 0;
+  /** Size -> number of swarms of that size. */
+  readonly #hist: number[] = [];
+  /** Sum over swarms of max(0, size - EXCESS_BASE) (`calc_excess`). */
   excess = 0;
   /** Swarms with fewer than MIN_SWARM_SIZE nodes. */
   starving = 0;
+  /** The pool of `create_new_swarm_from_excess`. */
+  readonly excessPool = new PoolIndex(EXCESS_BASE);
+  /** The Robin Hood pool while step 2 runs. */
+  stealPool: PoolIndex | undefined;
+  readonly #gaps = new GapHeap();
+  // Scratch arrays for sorting (sizes, positions) and the identity 0, 1, ...
+  workKeys = new Int32Array(16);
+  workPositions = new Int32Array(16);
+  #iota = Int32Array.from({ length: 16 }, (_, i) => i);
 
-  /** Where a swarm of `size` nodes and this `id` sits (or would sit) in bySize. */
-  #sizeSlot(size: number, id: bigint): number {
-    let lo = 0;
-    let hi = this.bySize.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const other = this.bySize[mid]!;
-      const s = other.nodes.length;
-      if (s < size || (s === size && other.id < id)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  #idSlot(id: bigint): number {
-    let lo = 0;
-    let hi = this.byId.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.byId[mid]!.id < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  #grow(): void {
+    const cap = 2 * this.sizes.length;
+    const grown = (a: Int32Array) => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.sizes = grown(this.sizes);
+    this.#handles = grown(this.#handles);
+    this.workKeys = new Int32Array(cap);
+    this.workPositions = new Int32Array(cap);
+    this.#iota = Int32Array.from({ length: cap }, (_, i) => i);
   }
 
   #count(size: number, sign: 1 | -1): void {
-    this.excess += sign * Math.max(0, size - EXCESS_BASE);
+    const hist = this.#hist;
+    while (hist.length <= size) hist.push(0);
+    hist[size]! += sign;
+    if (size > EXCESS_BASE) this.excess += sign * (size - EXCESS_BASE);
     if (size < MIN_SWARM_SIZE) this.starving += sign;
   }
 
-  /** Number of bySize entries whose size is <= `size` (an upper bound). */
-  sizeUpperBound(size: number): number {
+  /** The swarm id at `position`. */
+  idAt(position: number): bigint {
+    return this.#order[position]!;
+  }
+
+  /** The nodes of the swarm at `position` (upstream's vector, in order). */
+  membersAt(position: number): Uint8Array[] {
+    return this.#members[this.#handles[position]!]!;
+  }
+
+  #setSize(position: number, after: number): void {
+    const before = this.sizes[position]!;
+    this.sizes[position] = after;
+    this.#count(before, -1);
+    this.#count(after, 1);
+    this.excessPool.update(position, before, after);
+    this.stealPool?.update(position, before, after);
+  }
+
+  /** Append `node` to the swarm at `position`. */
+  push(position: number, node: Uint8Array): void {
+    this.membersAt(position).push(node);
+    this.#setSize(position, this.sizes[position]! + 1);
+  }
+
+  /** Erase the node at `index` of the swarm at `position`, keeping the others in order. */
+  takeAt(position: number, index: number): Uint8Array {
+    const node = this.membersAt(position).splice(index, 1)[0]!;
+    this.#setSize(position, this.sizes[position]! - 1);
+    return node;
+  }
+
+  /** Where `id` is or would go in id order. */
+  #slot(id: bigint): number {
+    const order = this.#order;
     let lo = 0;
-    let hi = this.bySize.length;
+    let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.bySize[mid]!.nodes.length <= size) lo = mid + 1;
+      if (order[mid]! < id) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  add(id: bigint, nodes: Uint8Array[]): Swarm {
-    const at = this.#idSlot(id);
-    if (this.byId[at]?.id === id) {
+  /** Insert a swarm (`emplace` into the map); ids must be new. */
+  add(id: bigint, nodes: Uint8Array[]): void {
+    const at = this.#slot(id);
+    if (this.#order[at] === id && at < this.count) {
       // Upstream's emplace would fail and drop these nodes; get_new_swarm_id
       // cannot return a used id unless the ids cover the whole ring.
       throw new CoreError(
@@ -402,71 +608,114 @@ class SwarmTable {
         `new swarm id ${id} is already in use`,
       );
     }
-    const swarm: Swarm = { id, nodes };
-    this.byId.splice(at, 0, swarm);
-    this.bySize.splice(this.#sizeSlot(nodes.length, id), 0, swarm);
+    if (this.count === this.sizes.length) this.#grow();
+    const handle = this.#ids.length;
+    this.#ids.push(id);
+    this.#members.push(nodes);
+    this.#order.splice(at, 0, id);
+    this.sizes.copyWithin(at + 1, at, this.count);
+    this.#handles.copyWithin(at + 1, at, this.count);
+    this.sizes[at] = nodes.length;
+    this.#handles[at] = handle;
+    this.count++;
     this.#count(nodes.length, 1);
-    return swarm;
+    this.excessPool.invalidate();
+    this.stealPool?.invalidate();
+    if (at > 0) this.#gaps.push(this.#order[at - 1]!, id);
+    if (at + 1 < this.count) this.#gaps.push(id, this.#order[at + 1]!);
   }
 
-  remove(swarm: Swarm): void {
-    this.byId.splice(this.#idSlot(swarm.id), 1);
-    this.bySize.splice(this.#sizeSlot(swarm.nodes.length, swarm.id), 1);
-    this.#count(swarm.nodes.length, -1);
-  }
-
-  /** Change a swarm's members, keeping the indexes right. */
-  #resize(swarm: Swarm, change: () => void): void {
-    const before = swarm.nodes.length;
-    this.bySize.splice(this.#sizeSlot(before, swarm.id), 1);
-    this.#count(before, -1);
-    change();
-    this.bySize.splice(this.#sizeSlot(swarm.nodes.length, swarm.id), 0, swarm);
-    this.#count(swarm.nodes.length, 1);
-  }
-
-  push(swarm: Swarm, node: Uint8Array): void {
-    this.#resize(swarm, () => swarm.nodes.push(node));
-  }
-
-  /** Erase the node at `index`, keeping the others in order. */
-  takeAt(swarm: Swarm, index: number): Uint8Array {
-    let node: Uint8Array | undefined;
-    this.#resize(swarm, () => {
-      node = swarm.nodes.splice(index, 1)[0];
-    });
-    return node!;
-  }
-
-  /**
-   * `get_excess_pool(threshold)`: the pool is every node of every swarm with
-   * more than `threshold` nodes, swarms in id order, nodes in vector order;
-   * `excess` sums `size - MIN_SWARM_SIZE` over those swarms. Only the pool's
-   * size is computed here; {@linkcode SwarmTable.poolAt} finds one entry.
-   */
-  pool(threshold: number): { size: number; excess: number } {
-    let size = 0;
-    let excess = 0;
-    for (const swarm of this.byId) {
-      const n = swarm.nodes.length;
-      if (n > threshold) {
-        size += n;
-        excess += n - MIN_SWARM_SIZE;
-      }
+  /** Remove the swarm at `position`; returns its nodes. */
+  removeAt(position: number): Uint8Array[] {
+    const nodes = this.membersAt(position);
+    const id = this.#order[position]!;
+    this.#count(this.sizes[position]!, -1);
+    this.#order.splice(position, 1);
+    this.sizes.copyWithin(position, position + 1, this.count);
+    this.#handles.copyWithin(position, position + 1, this.count);
+    this.count--;
+    this.excessPool.invalidate();
+    this.stealPool?.invalidate();
+    this.#gaps.unlink(id);
+    const before = position > 0 ? this.#order[position - 1] : undefined;
+    const after = position < this.count ? this.#order[position] : undefined;
+    if (before !== undefined) {
+      if (after !== undefined) this.#gaps.push(before, after);
+      else this.#gaps.unlink(before);
     }
-    return { size, excess };
+    return nodes;
   }
 
-  /** Entry `index` of the pool of {@linkcode SwarmTable.pool}: its swarm and position. */
-  poolAt(threshold: number, index: number): [Swarm, number] {
-    let rest = index;
-    for (const swarm of this.byId) {
-      const n = swarm.nodes.length;
-      if (n <= threshold) continue;
-      if (rest < n) return [swarm, rest];
-      rest -= n;
+  /** `get_new_swarm_id` of the current ids. */
+  newSwarmId(): bigint {
+    if (this.count === 0) return 0n;
+    const first = this.#order[0]!;
+    const last = this.#order[this.count - 1]!;
+    const gap = this.#gaps.top();
+    let maxDist = gap?.size ?? 0n;
+    let best = gap?.left ?? first;
+    // The gap from the last id round to the first: MAX_SWARM_ID and 0 are one apart.
+    const wrap = MAX_SWARM_ID - last + first + 1n;
+    if (wrap > maxDist) {
+      maxDist = wrap;
+      best = last;
     }
-    throw new CoreError("internal", "excess pool index out of range");
+    const diff = maxDist / 2n;
+    const toMax = MAX_SWARM_ID - best;
+    return diff > toMax ? diff - toMax - 1n : best + diff;
+  }
+
+  /** The size at index `k` of the swarms sorted by size. */
+  sizeAtRank(k: number): number {
+    const hist = this.#hist;
+    let seen = 0;
+    for (let s = 0;; s++) {
+      seen += hist[s]!;
+      if (seen > k) return s;
+    }
+  }
+
+  /** Number of swarms with at most `size` nodes. */
+  countAtMost(size: number): number {
+    const hist = this.#hist;
+    let n = 0;
+    for (let s = 0; s <= size && s < hist.length; s++) n += hist[s]!;
+    return n;
+  }
+
+  /** Sum of `size - MIN_SWARM_SIZE` over swarms larger than `threshold` (the pool's excess). */
+  excessAbove(threshold: number): number {
+    const hist = this.#hist;
+    let e = 0;
+    for (let s = hist.length - 1; s > threshold; s--) {
+      e += hist[s]! * (s - MIN_SWARM_SIZE);
+    }
+    return e;
+  }
+
+  /** Load the sort input: sizes and positions in id order (`calc_swarm_sizes`). */
+  loadSortInput(): void {
+    this.workKeys.set(this.sizes.subarray(0, this.count));
+    this.workPositions.set(this.#iota.subarray(0, this.count));
+  }
+
+  /** The id-order position of the first swarm with fewer than MIN_SWARM_SIZE nodes, or -1. */
+  firstStarving(): number {
+    if (this.starving === 0) return -1;
+    const sizes = this.sizes;
+    for (let i = 0; i < this.count; i++) {
+      if (sizes[i]! < MIN_SWARM_SIZE) return i;
+    }
+    return -1;
+  }
+
+  /** The map upstream returns: ids ascending, each with its node vector. */
+  toMap(): Map<bigint, Uint8Array[]> {
+    const out = new Map<bigint, Uint8Array[]>();
+    for (let i = 0; i < this.count; i++) {
+      out.set(this.#order[i]!, this.membersAt(i));
+    }
+    return out;
   }
 }
 
@@ -474,76 +723,97 @@ class SwarmTable {
  * `create_new_swarm_from_excess`: unless a swarm is starving, while the total
  * excess reaches `NEW_SWARM_SIZE + IDEAL_SWARM_MARGIN * swarms`, take
  * `NEW_SWARM_SIZE` nodes one at a time, each uniformly from the pool of
- * swarms above `EXCESS_BASE` (recomputed for every pick), and make them a
- * swarm with id `get_new_swarm_id`.
+ * swarms above `EXCESS_BASE` (as it is at that moment), and make them a swarm
+ * with id `get_new_swarm_id`.
  */
-function createNewSwarmFromExcess(table: SwarmTable, rng: Mt19937_64): void {
-  if (table.starving > 0) return;
-  while (
-    table.excess >= NEW_SWARM_SIZE + IDEAL_SWARM_MARGIN * table.byId.length
-  ) {
+function createNewSwarmFromExcess(st: SwarmState, rng: Mt19937_64): void {
+  if (st.starving > 0) return;
+  while (st.excess >= NEW_SWARM_SIZE + IDEAL_SWARM_MARGIN * st.count) {
     const fresh: Uint8Array[] = [];
     while (fresh.length < NEW_SWARM_SIZE) {
-      const { size } = table.pool(EXCESS_BASE);
+      const size = st.excessPool.size(st.sizes, st.count);
       // Unreachable: the loop condition guarantees >= 7 excess nodes.
       if (size === 0) throw new CoreError("internal", "empty excess pool");
-      const [swarm, index] = table.poolAt(EXCESS_BASE, pick(rng, size));
-      fresh.push(table.takeAt(swarm, index));
+      const [position, index] = st.excessPool.find(
+        st.sizes,
+        st.count,
+        pick(rng, size),
+      );
+      fresh.push(st.takeAt(position, index));
     }
-    table.add(newSwarmIdSorted(table.byId.map((s) => s.id)), fresh);
+    st.add(st.newSwarmId(), fresh);
   }
 }
 
 /**
  * `assign_snodes(nodes, percentile)`: each node in turn goes to a uniformly
- * random swarm among the first `upper + 1` swarms by (size, id), where
- * `upper` is the last index whose size equals the size at index
- * `percentile * (swarms - 1) / 100`; then `create_new_swarm_from_excess`.
+ * random swarm among the first `upper + 1` swarms sorted by size (libstdc++
+ * `std::sort` order), where `upper` is the last index whose size equals the
+ * size at index `percentile * (swarms - 1) / 100`; then
+ * `create_new_swarm_from_excess`. `upper` depends only on the sizes, so it
+ * comes from the histogram, and of the sorted list only the entry drawn is
+ * computed.
  */
 function assignSnodes(
-  table: SwarmTable,
+  st: SwarmState,
   rng: Mt19937_64,
   nodes: readonly Uint8Array[],
   percentile: number,
 ): void {
   for (const node of nodes) {
-    const n = table.bySize.length;
+    const n = st.count;
     const percentileIndex = Math.floor((percentile * (n - 1)) / 100);
-    const percentileValue = table.bySize[percentileIndex]!.nodes.length;
-    const upper = table.sizeUpperBound(percentileValue) - 1;
-    table.push(table.bySize[pick(rng, upper + 1)]!, node);
-    createNewSwarmFromExcess(table, rng);
+    const upper = st.countAtMost(st.sizeAtRank(percentileIndex)) - 1;
+    const r = pick(rng, upper + 1);
+    st.loadSortInput();
+    st.push(libstdcxxSelect(st.workKeys, st.workPositions, n, r), node);
+    createNewSwarmFromExcess(st, rng);
   }
 }
 
 /**
  * The Robin Hood round (step 2 of `calc_swarm_changes`): with the swarms
- * sorted by (size, id) once, each starving swarm in that order steals nodes
- * one at a time, uniformly from the pool of swarms above
- * `max(MIN_SWARM_SIZE, size at the 75th percentile - 1)`, until it has
+ * sorted by size once (libstdc++ `std::sort` order), each starving swarm in
+ * that order steals nodes one at a time, uniformly from the pool of swarms
+ * above `max(MIN_SWARM_SIZE, size at the 75th percentile - 1)`, until it has
  * `MIN_SWARM_SIZE`; the whole round stops as soon as the pool's excess is
  * below the current swarm's deficit.
  */
-function robinHood(table: SwarmTable, rng: Mt19937_64): void {
-  const sorted = table.bySize.map((s) => ({ swarm: s, size: s.nodes.length }));
+function robinHood(st: SwarmState, rng: Mt19937_64): void {
+  const n = st.count;
+  st.loadSortInput();
+  const sizes = st.workKeys; // the sizes when sorted, like upstream's swarm_size
+  const positions = st.workPositions;
+  libstdcxxSortPairs(sizes, positions, n);
   const percentileIndex = Math.floor(
-    (STEALING_SWARM_UPPER_PERCENTILE * (sorted.length - 1)) / 100,
+    (STEALING_SWARM_UPPER_PERCENTILE * (n - 1)) / 100,
   );
-  const percentileSize = sorted[percentileIndex]!.size;
+  const percentileSize = sizes[percentileIndex]!;
   // Upstream computes `size - 1` in size_t: an empty swarm there wraps to
-  // 2^64-1, so no swarm is large enough to steal from.
-  const threshold = percentileSize === 0
-    ? Number.POSITIVE_INFINITY
-    : Math.max(MIN_SWARM_SIZE, percentileSize - 1);
-  for (const { swarm: poor, size } of sorted) {
-    if (size >= MIN_SWARM_SIZE) break; // all starving swarms done
-    do {
-      const pool = table.pool(threshold);
-      const deficit = MIN_SWARM_SIZE - poor.nodes.length;
-      if (pool.excess < deficit) return; // no later swarm can be saved either
-      const [rich, index] = table.poolAt(threshold, pick(rng, pool.size));
-      table.push(poor, table.takeAt(rich, index));
-    } while (poor.nodes.length < MIN_SWARM_SIZE);
+  // 2^64-1, so no swarm is large enough to steal from, and the first
+  // starving swarm (the empty one at index 0) ends the round.
+  if (percentileSize === 0) return;
+  const threshold = Math.max(MIN_SWARM_SIZE, percentileSize - 1);
+  const pool = new PoolIndex(threshold);
+  st.stealPool = pool;
+  try {
+    for (let i = 0; i < n; i++) {
+      if (sizes[i]! >= MIN_SWARM_SIZE) break; // all starving swarms done
+      const poor = positions[i]!; // no swarm is added or removed in step 2
+      do {
+        const deficit = MIN_SWARM_SIZE - st.sizes[poor]!;
+        // no later swarm can be saved either
+        if (st.excessAbove(threshold) < deficit) return;
+        const [rich, index] = pool.find(
+          st.sizes,
+          st.count,
+          pick(rng, pool.size(st.sizes, st.count)),
+        );
+        st.push(poor, st.takeAt(rich, index));
+      } while (st.sizes[poor]! < MIN_SWARM_SIZE);
+    }
+  } finally {
+    st.stealPool = undefined;
   }
 }
 
@@ -565,7 +835,8 @@ function robinHood(table: SwarmTable, rng: Mt19937_64): void {
  * 2. Robin Hood: starving swarms steal from rich ones; 3. cut new swarms from
  * excess; 4. while there is more than one swarm, dissolve the first starving
  * swarm (id order) and hand its nodes to the smallest swarms. Where upstream
- * sorts swarms by size, equal sizes are ordered by ascending id.
+ * sorts swarms by size, this port orders them exactly as libstdc++'s
+ * `std::sort` does (oxend's Linux builds), equal sizes included.
  *
  * One deliberate difference: when step 4 would dissolve the last remaining
  * swarm while it still has nodes (fewer than 5 nodes in total), upstream
@@ -592,7 +863,7 @@ export function calcSwarmChanges(
   ids.sort(compareBigint);
 
   const seen = new Set<string>();
-  const table = new SwarmTable();
+  const st = new SwarmState();
   let unassigned: Uint8Array[] = [];
   for (const id of ids) {
     const nodes = [...swarms.get(id)!].sort(compareBytes);
@@ -607,41 +878,40 @@ export function calcSwarmChanges(
       seen.add(hex);
     }
     if (id === UNASSIGNED_SWARM_ID) unassigned = nodes;
-    else table.add(id, nodes);
+    else st.add(id, nodes);
   }
 
   // 0. Empty -> nothing to do; ensure there is always one swarm.
   if (ids.length === 0) return new Map();
   const rng = new Mt19937_64(seed);
-  if (table.byId.length === 0) table.add(newSwarmIdSorted([]), []);
+  if (st.count === 0) st.add(st.newSwarmId(), []);
 
   // 1. Assign newly registered (and recommissioned) nodes.
-  assignSnodes(table, rng, unassigned, FILL_SWARM_LOWER_PERCENTILE);
+  assignSnodes(st, rng, unassigned, FILL_SWARM_LOWER_PERCENTILE);
 
   // 2. Robin Hood round: steal from wealthy swarms and give to the poor.
-  robinHood(table, rng);
+  robinHood(st, rng);
 
   // 3. New swarm creation.
-  createNewSwarmFromExcess(table, rng);
+  createNewSwarmFromExcess(st, rng);
 
   // 4. Dissolve swarms still below MIN_SWARM_SIZE.
-  if (table.byId.length > 1) {
+  if (st.count > 1) {
     for (;;) {
-      if (table.starving === 0) break;
-      const victim = table.byId.find((s) => s.nodes.length < MIN_SWARM_SIZE)!;
+      const victim = st.firstStarving();
+      if (victim < 0) break;
       // Upstream throws here (assign_snodes on an empty map); keep the swarm.
-      if (table.byId.length === 1 && victim.nodes.length > 0) break;
-      table.remove(victim);
+      if (st.count === 1 && st.sizes[victim]! > 0) break;
       assignSnodes(
-        table,
+        st,
         rng,
-        victim.nodes,
+        st.removeAt(victim),
         DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE,
       );
     }
   }
 
-  return new Map(table.byId.map((s) => [s.id, s.nodes]));
+  return st.toMap();
 }
 
 // ---------------------------------------------------------------------------

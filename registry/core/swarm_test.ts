@@ -22,8 +22,12 @@ import {
   UNASSIGNED_SWARM_ID,
   uniformPortable,
 } from "./swarm.ts";
+import { libstdcxxSort } from "./introsort.ts";
 import {
+  buildHistories,
   buildVectors,
+  type Calc,
+  type SwarmVector,
   type VectorSwarm,
 } from "./testdata/gen_swarm_vectors.ts";
 import vectorFile from "./testdata/swarm_vectors.json" with { type: "json" };
@@ -81,8 +85,9 @@ function mapOf(m: ReadonlyMap<bigint, readonly Uint8Array[]>): Swarms {
 // ---------------------------------------------------------------------------
 // A literal, unoptimised port of oxen-core service_node_swarm.cpp, used as an
 // oracle for the indexed implementation. It rebuilds every sorted list and
-// pool from scratch like upstream, with the (size, id) tie order, and throws
-// where upstream's `.at(0)` on an empty vector would throw.
+// pool from scratch like upstream, sorting with the libstdc++ std::sort port
+// (checked on its own against g++ in introsort_test.ts), and throws where
+// upstream's `.at(0)` on an empty vector would throw.
 // ---------------------------------------------------------------------------
 
 class UpstreamThrow extends Error {}
@@ -92,11 +97,10 @@ function refEntries(m: Swarms): [bigint, Uint8Array[]][] {
 }
 
 function refSwarmSizes(m: Swarms): { id: bigint; size: number }[] {
-  return refEntries(m)
-    .map(([id, nodes]) => ({ id, size: nodes.length }))
-    .sort((a, b) =>
-      a.size - b.size || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-    );
+  return libstdcxxSort(
+    refEntries(m).map(([id, nodes]) => ({ id, size: nodes.length })),
+    (a, b) => a.size < b.size,
+  );
 }
 
 function refExcessPool(threshold: bigint, m: Swarms) {
@@ -749,6 +753,38 @@ Deno.test("calcSwarmChanges matches the literal port of upstream", () => {
   );
 });
 
+/** Larger networks, 17 to 60 swarms of 0-10 nodes, many of equal size, plus newcomers. */
+const arbLargeInput = fc
+  .record({
+    sizes: fc.array(fc.oneof(fc.integer({ min: 3, max: 9 }), fc.nat(10)), {
+      minLength: 17,
+      maxLength: 60,
+    }),
+    unassigned: fc.nat(60),
+    salt: fc.nat(),
+    spread: fc.bigInt({ min: 1n, max: MAX_SWARM_ID / 64n }),
+  })
+  .map(({ sizes, unassigned, salt, spread }) => {
+    let k = 0;
+    const next = (n: number) => keys(`large-${salt}-${k++}`, n);
+    const m: Swarms = new Map();
+    sizes.forEach((size, i) => m.set(BigInt(i) * spread, next(size)));
+    m.set(UNASSIGNED_SWARM_ID, next(unassigned));
+    return m;
+  });
+
+Deno.test("calcSwarmChanges matches the literal port of upstream on networks of more than 16 swarms", () => {
+  fc.assert(
+    fc.property(arbLargeInput, arbSeed, (input, seed) => {
+      assert.deepEqual(
+        hexOf(calcSwarmChanges(input, seed)),
+        hexOf(referenceCalcSwarmChanges(input, seed)),
+      );
+    }),
+    { numRuns: 60 },
+  );
+});
+
 Deno.test("calcSwarmChanges invariants: determinism, no mutation, every node once, sizes", () => {
   fc.assert(
     fc.property(arbInput, arbSeed, (input, seed) => {
@@ -1205,9 +1241,15 @@ function decodeSwarms(swarms: readonly VectorSwarm[]): Swarms {
   );
 }
 
-Deno.test("golden vectors: testdata/swarm_vectors.json", () => {
-  const vectors = vectorFile.vectors;
-  assert(vectors.length >= 10);
+/** calcSwarmChanges as a vector-builder Calc; it has no way to report the deviation. */
+const tsCalc: Calc = (input, seed) => ({
+  output: calcSwarmChanges(input, seed),
+  deviation: false,
+});
+
+Deno.test("golden vectors: testdata/swarm_vectors.json (outputs from g++/libstdc++)", () => {
+  const vectors: SwarmVector[] = vectorFile.vectors;
+  assert(vectors.length >= 19);
   for (const v of vectors) {
     const seed = BigInt(v.seed);
     assert.equal(seed, swarmSeedFromHash(fromHex(v.blockHash, 32)), v.name);
@@ -1221,7 +1263,12 @@ Deno.test("golden vectors: testdata/swarm_vectors.json", () => {
       v.output,
       v.name,
     );
-    if (v.name !== "last-swarm-kept") {
+    if (v.deviation) {
+      assert.throws(
+        () => referenceCalcSwarmChanges(input, seed),
+        UpstreamThrow,
+      );
+    } else {
       assert.deepEqual(
         hexOf(referenceCalcSwarmChanges(input, seed)),
         hexOf(got),
@@ -1237,14 +1284,47 @@ Deno.test("golden vectors: testdata/swarm_vectors.json", () => {
       "twenty-nodes",
       "hundred-nodes",
       "thousand-nodes",
+      "seventeen-swarms",
+      "forty-two-swarms-churn",
+      "robin-hood-thirty-swarms",
+      "dissolve-twenty-four-swarms",
     ]
   ) {
     assert(names.includes(n), n);
   }
+  assert.deepEqual(
+    vectors.filter((v) => v.deviation).map((v) => v.name),
+    ["last-swarm-kept"],
+  );
+  // Networks of 17 to 500 swarms are covered.
+  const swarmCounts = vectors.map((v) => v.output.length);
+  assert(swarmCounts.includes(17) && Math.max(...swarmCounts) > 100);
 });
 
-Deno.test("golden vectors are what the generator produces", () => {
-  assert.deepEqual(buildVectors(), vectorFile.vectors);
+Deno.test("golden vectors are what the generator builds (inputs chained from outputs)", async () => {
+  const built = await buildVectors(tsCalc);
+  const strip = (vs: SwarmVector[]) =>
+    vs.map(({ deviation: _, ...rest }) => rest);
+  assert.deepEqual(strip(built), strip(vectorFile.vectors));
+});
+
+Deno.test("simulated network histories of 150 and 500 swarms match g++/libstdc++ epoch by epoch", async () => {
+  const histories = vectorFile.histories;
+  const built = await buildHistories(tsCalc);
+  assert.equal(built.length, histories.length);
+  for (const [i, h] of histories.entries()) {
+    const b = built[i]!;
+    assert.equal(b.name, h.name);
+    assert(h.epochs.length >= 9, h.name);
+    h.epochs.forEach((e, k) => {
+      assert.equal(
+        e.seed,
+        swarmSeedFromHash(fromHex(e.blockHash, 32)).toString(),
+      );
+      assert.deepEqual(b.epochs[k], e, `${h.name} epoch ${k}`);
+    });
+  }
+  assert(histories.some((h) => h.epochs.some((e) => e.swarms >= 500)));
 });
 
 Deno.test("bulk assignment of 10,000 nodes is fast and well-formed", () => {
