@@ -222,7 +222,6 @@ export class PathSelector {
   #loaded = false;
   #paths: OnionPath[] = [];
   #nextId = 1;
-  readonly #x25519 = new Map<string, string | null>();
 
   /** A selector; call {@linkcode PathSelector.setPool} before building. */
   constructor(deps: PathSelectorDeps) {
@@ -522,19 +521,32 @@ export class PathSelector {
   }
 
   #x25519Of(n: NodeInfo): string | null {
-    let x = this.#x25519.get(n.pubkey);
-    if (x === undefined) {
-      let key: Uint8Array | undefined;
-      try {
-        key = fromHex(n.pubkey, 32);
-      } catch {
-        key = undefined;
-      }
-      x = key !== undefined && isValidPublicKey(key)
-        ? toHex(x25519FromEd25519(key))
-        : null;
-      this.#x25519.set(n.pubkey, x);
-    }
-    return x;
+    return x25519Hex(n.pubkey);
   }
+}
+
+/**
+ * X25519 keys by Ed25519 key (hex), or null for a key that is not a valid
+ * point. A point decompression each (~0.25 ms), so remembered: a client sees
+ * the same few thousand nodes list after list. Bounded; cleared when full.
+ */
+const X25519_MEMO = new Map<string, string | null>();
+const X25519_MEMO_LIMIT = 100_000;
+
+function x25519Hex(pubkey: string): string | null {
+  let x = X25519_MEMO.get(pubkey);
+  if (x === undefined) {
+    let key: Uint8Array | undefined;
+    try {
+      key = fromHex(pubkey, 32);
+    } catch {
+      key = undefined;
+    }
+    x = key !== undefined && isValidPublicKey(key)
+      ? toHex(x25519FromEd25519(key))
+      : null;
+    if (X25519_MEMO.size >= X25519_MEMO_LIMIT) X25519_MEMO.clear();
+    X25519_MEMO.set(pubkey, x);
+  }
+  return x;
 }
