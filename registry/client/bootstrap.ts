@@ -270,7 +270,12 @@ function networkFailure(
       true,
     );
   }
-  const msg = e instanceof Error ? e.message : String(e);
+  // Deno's fetch says "fetch failed" and puts the reason in `cause`.
+  const cause = e instanceof Error && e.cause instanceof Error
+    ? e.cause.message
+    : "";
+  const msg = [e instanceof Error ? e.message : String(e), cause]
+    .filter((m) => m !== "").join(": ");
   return new SourceError(
     "connection",
     /refused|ECONNREFUSED|os error 111/i.test(msg)

@@ -226,17 +226,22 @@ export function clockSkewError(
  * ```ts
  * import assert from "node:assert/strict";
  * assert.equal(formatDuration(172_800), "2 d 0 h");
+ * assert.equal(formatDuration(172_799), "2 d 0 h");
+ * assert.equal(formatDuration(7_199), "2 h 0 min");
  * assert.equal(formatDuration(59), "59 s");
  * ```
  */
 export function formatDuration(seconds: number): string {
+  // Rounded at the smallest unit shown, so 172,799 s reads "2 d 0 h".
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  if (s < 86_400) {
-    return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  if (s < 86_400 - 30) {
+    const m = Math.round(s / 60);
+    return `${Math.floor(m / 60)} h ${m % 60} min`;
   }
-  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+  const h = Math.round(s / 3600);
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
 function iso(seconds: number): string {
