@@ -26,6 +26,7 @@ import { subnetOf } from "./paths.ts";
 import { seededRandom } from "./random.ts";
 import { MemoryStore } from "./store.ts";
 import {
+  addressed,
   keepProving,
   registerNodes,
   startRegistry,
@@ -210,7 +211,7 @@ Deno.test({
       const registered = fakes.slice(0, 12).map((f) => f.node);
       await registerNodes(registry.url, registered);
       proving = keepProving(registry.url, registered, stopProving.signal);
-      await waitForList(registry.url, (addressed) => addressed === 12);
+      await waitForList(registry.url, (l) => addressed(l) === 12);
 
       const base = {
         network: "devnet",
@@ -608,7 +609,10 @@ Deno.test({
               port: 0,
             },
           ], { prove: false });
-          await waitForList(registry.url, (_, epoch) => epoch >= from + 3);
+          await waitForList(
+            registry.url,
+            (l) => Number(l.header.epoch) >= from + 3,
+          );
           const r = await c.refresh();
           assert.equal(r.via, "diff");
           assert(r.changed);
@@ -627,7 +631,10 @@ Deno.test({
             maxChainWalk: 1,
           });
           const before = short.epoch;
-          await waitForList(registry.url, (_, epoch) => epoch >= before + 3);
+          await waitForList(
+            registry.url,
+            (l) => Number(l.header.epoch) >= before + 3,
+          );
           const r2 = await short.refresh();
           assert.equal(r2.via, "diff");
           assert.equal(r2.chain.checked, false);

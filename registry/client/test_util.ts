@@ -12,6 +12,7 @@ import { toHex } from "../core/bytes.ts";
 import { publicKeyOf } from "../core/keys.ts";
 import { encryptKeystore, keystoreToJson } from "../core/keystore.ts";
 import { type MessageBody, signMessage } from "../core/messages.ts";
+import { decodeNodeList, type NodeList } from "../core/nodelist.ts";
 import { ATOMIC_PER_COIN, PRESETS } from "../core/params.ts";
 import { sleep } from "./api.ts";
 
@@ -172,6 +173,8 @@ export interface TestNode {
   pubkey: string;
   ip: string;
   port: number;
+  /** Its operator's wallet secret, set by {@linkcode registerNodes}. */
+  operator?: Uint8Array;
 }
 
 let sequence = Date.now();
@@ -219,6 +222,7 @@ export async function registerNodes(
 ): Promise<void> {
   for (const n of nodes) {
     const operator = crypto.getRandomValues(new Uint8Array(32));
+    n.operator = operator;
     await expectOk(
       await submit(url, "/v1/faucet", {
         kind: "faucet_request",
@@ -240,6 +244,21 @@ export async function registerNodes(
     );
   }
   if (options.prove !== false) await prove(url, nodes);
+}
+
+/** The operator of a registered node asks for its unlock. */
+export async function requestUnlock(
+  url: string,
+  node: TestNode,
+): Promise<void> {
+  await expectOk(
+    await submit(url, "/v1/unlocks", {
+      kind: "unlock_request",
+      wallet: publicKeyOf(node.operator!),
+      nodePubkey: publicKeyOf(node.secret),
+    }, [node.operator!]),
+    "unlock",
+  );
 }
 
 /** One uptime proof per node (a proof too soon after the last is fine). */
@@ -277,27 +296,28 @@ export async function keepProving(
   }
 }
 
+/** Active records of a list with an address (a proof seen). */
+export function addressed(list: NodeList): number {
+  return list.records.filter((r) =>
+    r.ipv4 !== "0.0.0.0" && r.state === "active"
+  ).length;
+}
+
 /**
- * Wait (bounded) until the registry's latest list satisfies `pred` (given
- * the number of records with an address); the list's bytes.
+ * Wait (bounded) until the registry's latest list satisfies `pred`; the
+ * list's bytes.
  */
 export async function waitForList(
   url: string,
-  pred: (addressed: number, epoch: number) => boolean,
+  pred: (list: NodeList) => boolean,
   timeoutMs = 20_000,
 ): Promise<Uint8Array> {
-  const { decodeNodeList } = await import("../core/nodelist.ts");
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(url + "/v1/lists/latest.bin");
     if (res.ok) {
       const bytes = new Uint8Array(await res.arrayBuffer());
-      const list = decodeNodeList(bytes, PRESETS.devnet.id);
-      const addressed = list.records.filter((r) =>
-        r.ipv4 !== "0.0.0.0" && r.state === "active"
-      )
-        .length;
-      if (pred(addressed, Number(list.header.epoch))) return bytes;
+      if (pred(decodeNodeList(bytes, PRESETS.devnet.id))) return bytes;
     } else {
       await res.body?.cancel();
     }
