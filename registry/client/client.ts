@@ -272,6 +272,7 @@ export class Client {
   #liveness: Liveness | null = null;
   #excluded: ReadonlySet<string> = new Set();
   #map!: SwarmMap;
+  #refreshing: Promise<RefreshResult> | undefined;
 
   private constructor(options: ClientOptions) {
     this.#o = options;
@@ -478,9 +479,15 @@ export class Client {
    * @throws {ClientError} `clock_skew`, `split_view`, `rollback` when that is
    * why the sources failed; `no_list` otherwise.
    */
-  async refresh(
-    options: { signal?: AbortSignal } = {},
-  ): Promise<RefreshResult> {
+  refresh(options: { signal?: AbortSignal } = {}): Promise<RefreshResult> {
+    // One refresh at a time: a second call while one runs shares its result.
+    this.#refreshing ??= this.#refresh(options).finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #refresh(options: { signal?: AbortSignal }): Promise<RefreshResult> {
     const r = await fetchFirstVerified(
       this.#o.sources,
       this.#context(this.#held),
@@ -498,8 +505,7 @@ export class Client {
       throw this.#noList(r.failures, `keeping list ${this.epoch}`);
     }
     this.#reportFailures(r.failures);
-    const changed = r.result.held.hash !== this.#held.hash ||
-      this.#origin !== "source";
+    const changed = r.result.held.hash !== this.#held.hash;
     await this.#adopt(r.result);
     return {
       changed,

@@ -222,6 +222,7 @@ export class PathSelector {
   #loaded = false;
   #paths: OnionPath[] = [];
   #nextId = 1;
+  #building: Promise<unknown> = Promise.resolve();
 
   /** A selector; call {@linkcode PathSelector.setPool} before building. */
   constructor(deps: PathSelectorDeps) {
@@ -289,7 +290,14 @@ export class PathSelector {
    * @throws {ClientError} `too_few_nodes` (a pool of 8 or fewer, or not
    * enough nodes in distinct subnets), `no_guards` (no candidate passed).
    */
-  async buildPaths(): Promise<OnionPath[]> {
+  buildPaths(): Promise<OnionPath[]> {
+    // Serialised: two callers must not test and pick guards at once.
+    const run = this.#building.then(() => this.#build());
+    this.#building = run.catch(() => {});
+    return run;
+  }
+
+  async #build(): Promise<OnionPath[]> {
     if (this.#pool.length < this.#o.minPool) {
       throw new ClientError(
         "too_few_nodes",

@@ -390,3 +390,20 @@ Deno.test("hop choice is uniform on the allowed set (chi-square, fixed seed, 10,
     "fallback draw",
   );
 });
+
+Deno.test("concurrent builds share one guard selection", async () => {
+  let tests = 0;
+  const s = selector({
+    random: seededRandom("concurrent"),
+    test: async () => {
+      tests++;
+      await new Promise((r) => setTimeout(r, 5));
+      return true;
+    },
+  });
+  const [a, b] = await Promise.all([s.buildPaths(), s.getPath()]);
+  assert.equal(tests, 2);
+  assert.equal(a.length, 2);
+  assert(a.some((p) => p.id === b.id));
+  assert.equal(s.guards.length, 2);
+});
