@@ -1,6 +1,7 @@
 /**
- * `snode list fetch|verify`: the signed node list, checked k-of-n against
- * pinned registry keys and chained to the list saved last time.
+ * `snode list fetch|verify|export-fallback`: the signed node list, checked
+ * k-of-n against pinned registry keys and chained to the list saved last
+ * time; and the fallback list a messenger client build ships.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
 } from "../../registry/core/nodelist.ts";
 import { NETWORK_IDS } from "../../registry/core/params.ts";
 import { fetchVerifiedList } from "../../registry/client/lists.ts";
+import { buildFallbackList } from "../../registry/client/fallback.ts";
 import { RegistryClient } from "../../registry/client/api.ts";
 import { type Context, join } from "../context.ts";
 import { CliError, usage } from "../errors.ts";
@@ -284,6 +286,85 @@ export function listCommand(make: MakeContext) {
     [
       "snode list verify --registry-key 45cb...f1",
       "snode list verify list.bin --previous old.bin --registry-key 45cb...f1",
+    ],
+  );
+  examples(
+    list.command("export-fallback")
+      .description(
+        "write the fallback list a messenger client build ships: the latest list, verified against the pinned keys, with the unlock epochs the client uses to drop nodes that have probably left",
+      )
+      .requiredOption("--out <file>", "the fallback file to write (JSON)")
+      .addOption(keyOption())
+      .option(
+        "--threshold <k>",
+        "valid signatures needed (default: a majority of the pinned keys)",
+      )
+      .action(async (opts, cmd) => {
+        const ctx = make(cmd);
+        const keys = pinnedKeys(ctx, opts.registryKey);
+        const threshold = thresholdOf(ctx, opts.threshold, keys.length);
+        const network = await networkOf(ctx);
+        const fetched = await ctx.out.spin(
+          `fetching the node list from ${ctx.registryUrls.length} source(s)`,
+          () =>
+            fetchVerifiedList({
+              urls: ctx.registryUrls,
+              network: network.id,
+              trustedKeys: keys,
+              threshold,
+              useDiff: false,
+              timeoutMs: ctx.timeoutMs,
+              nowSeconds: Math.floor(Date.now() / 1000),
+            }),
+        );
+        // The source that served the list also tells the epoch length and
+        // when each pending unlock takes effect (unsigned: a client only
+        // ever uses them to drop nodes, never to add one).
+        const source = new RegistryClient(fetched.source, {
+          timeoutMs: ctx.timeoutMs,
+        });
+        const info = await source.info();
+        const inList = new Set(
+          fetched.list.records.map((r) => toHex(r.pubkey)),
+        );
+        const unlocks: Record<string, number> = {};
+        if (fetched.list.records.some((r) => r.unlockRequested)) {
+          for (const n of await source.allNodes({}, 1_000_000)) {
+            if (n.unlockAt !== null && inList.has(n.pubkey)) {
+              unlocks[n.pubkey] = n.unlockAt;
+            }
+          }
+        }
+        const fallback = buildFallbackList({
+          bytes: fetched.bytes,
+          network: network.name as "mainnet" | "testnet" | "devnet",
+          exportedAt: Math.floor(Date.now() / 1000),
+          epochSeconds: info.epochSeconds,
+          unlockDelayEpochs: info.rules.unlockDelayEpochs,
+          unlocks,
+        });
+        await writeFileAtomic(opts.out, JSON.stringify(fallback) + "\n");
+        const summary = {
+          file: opts.out,
+          network: network.name,
+          epoch: Number(fetched.list.header.epoch),
+          nodes: fetched.list.records.length,
+          bodyHash: fetched.bodyHash,
+          signers: fetched.signers,
+          unlocks: Object.keys(unlocks).length,
+          source: fetched.source,
+        };
+        ctx.out.result(summary);
+        ctx.out.line(
+          `${
+            ctx.out.c("green", "wrote")
+          } ${opts.out}: list ${summary.epoch} (${summary.nodes} nodes, hash ${
+            summary.bodyHash.slice(0, 16)
+          }…, ${summary.unlocks} pending unlock(s)) from ${summary.source}`,
+        );
+      }),
+    [
+      "snode list export-fallback --out fallback.json --registry-key 45cb...f1",
     ],
   );
   return list;
