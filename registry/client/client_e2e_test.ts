@@ -664,6 +664,7 @@ Deno.test({
           const c = await Client.bootstrap({ ...base, sources: [counted.url] });
           const heads = () =>
             counted.requests.filter((r) => r.startsWith("HEAD")).length;
+          const started = Date.now();
           const stop = c.startAutoRefresh({
             schedule: {
               firstDelayMs: 50,
@@ -672,10 +673,13 @@ Deno.test({
               jitter: 0.1,
             },
           });
-          await sleep(700);
+          // Three refreshes: at 50-60 ms, then about every 180-220 ms.
+          while (heads() < 3 && Date.now() - started < 10_000) await sleep(20);
           stop();
+          const elapsed = Date.now() - started;
           const n = heads();
-          assert(n >= 2 && n <= 5, `${n} refreshes`);
+          assert(n >= 3, `${n} refreshes in ${elapsed} ms`);
+          assert(elapsed >= 50 + 2 * 180, `three refreshes in ${elapsed} ms`);
           await sleep(400);
           assert.equal(heads(), n, "stopped");
         },
