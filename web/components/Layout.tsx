@@ -96,10 +96,10 @@ export function Layout(props: LayoutProps) {
             Reading the registry at <code>{props.registryUrl}</code>
             {props.network && (
               <>
-                · network <strong>{props.network}</strong>
+                {" · "}network <strong>{props.network}</strong>
               </>
             )}
-            {props.epoch !== null && <>· epoch {props.epoch}</>}
+            {props.epoch !== null && <>{" · "}epoch {props.epoch}</>}
             {" · "}
             <a href="/about">about this explorer and its data</a>
           </p>

@@ -233,7 +233,7 @@ export function VerifyList(props: VerifyListProps) {
       : {
         ok: true,
         text:
-          `Verified: this list is signed by ${props.threshold} or more of the stated registry keys and chains to the lists before it.`,
+          `Verified: list ${list?.header.epoch} is signed by ${props.threshold} or more of the stated registry keys and chains to the lists before it.`,
       };
     running.value = false;
   }

@@ -230,8 +230,8 @@ function matches(
 }
 
 /**
- * `GET /events/stream`: server-sent events (`id`, `event` = kind, `data` =
- * the event as JSON) after `?after=` or `Last-Event-ID`, then live; a
+ * `GET /events/stream`: server-sent events (`id`, `data` = the event as
+ * JSON) after `?after=` or `Last-Event-ID`, then live; a
  * comment every 15 s keeps proxies from closing it.
  */
 export function eventStream(ctx: Ctx): Response {
@@ -255,7 +255,9 @@ export function eventStream(ctx: Ctx): Response {
         if (!matches(e, node && node.length > 0 ? node : null, kinds)) return;
         try {
           controller.enqueue(encoder.encode(
-            `id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`,
+            // No "event:" field: EventSource's onmessage gets only unnamed
+            // events; the kind is in the data.
+            `id: ${e.id}\ndata: ${JSON.stringify(e)}\n\n`,
           ));
         } catch {
           cleanup();

@@ -21,7 +21,6 @@ import {
   formatDuration,
   formatInt,
   percentOf,
-  shortKey,
   STATUSES,
   statusLabel,
   statusMeaning,
@@ -89,10 +88,11 @@ export async function overview(ctx: Ctx): Promise<Response> {
     y: Number(pt.staked / ATOMIC_PER_COIN),
     label: formatCoins(pt.staked),
   }));
-  const swarmSeries: SeriesPoint[] = points.map((pt) => ({
-    t: pt.time,
-    y: pt.swarms,
-  }));
+  // Swarm counts are known only for sampled lists and live epochs.
+  const swarmSeries: SeriesPoint[] = samplePoints(
+    ctx.data.index.history.points.filter((pt) => pt.swarms !== null),
+    60,
+  ).map((pt) => ({ t: pt.time, y: pt.swarms }));
   const span = points.length > 1
     ? formatDuration(points.at(-1)!.time - points[0]!.time)
     : "";
@@ -137,10 +137,12 @@ export async function overview(ctx: Ctx): Promise<Response> {
             <Stat label="latest list">
               {info.latestList
                 ? (
-                  <a href="/lists">
-                    epoch {info.latestList.epoch}{" "}
-                    <code>{shortKey(info.latestList.hash)}</code>
-                  </a>
+                  <>
+                    <a href="/lists">epoch {info.latestList.epoch}</a>
+                    <small>
+                      hash <code>{info.latestList.hash.slice(0, 12)}</code>
+                    </small>
+                  </>
                 )
                 : "none yet"}
             </Stat>
@@ -167,8 +169,8 @@ export async function overview(ctx: Ctx): Promise<Response> {
         <section aria-labelledby="h-history">
           <h2 id="h-history">History</h2>
           <p class="muted">
-            Derived by this explorer from the registry's events and signed lists
-            {span && <>over the last {span}</>}.
+            Derived by this explorer from the registry's events and signed
+            lists{span && ` over the last ${span}`}.
           </p>
           <div class="charts">
             <LineChart
@@ -210,7 +212,7 @@ export async function overview(ctx: Ctx): Promise<Response> {
           </div>
         </section>
 
-        <section aria-labelledby="h-swarms">
+        <section aria-labelledby="h-swarms" class="narrow">
           <h2 id="h-swarms">Swarm sizes</h2>
           <BarChart
             id="chart-swarm-sizes"

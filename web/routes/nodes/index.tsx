@@ -32,15 +32,24 @@ import {
 } from "../../format.ts";
 import { type Ctx, page } from "../../render.tsx";
 
-const STATES: [string, string][] = [
-  ["live", "In the network (active, decommissioned, awaiting)"],
-  ["active", "Active"],
-  ["decommissioned", "Decommissioned"],
-  ["awaiting_contributions", "Awaiting contributions"],
-  ["retired", "Left the network (deregistered, exited)"],
-  ["deregistered", "Deregistered"],
-  ["exited", "Exited"],
-  ["all", "All, including those that left"],
+/** State filters: value, option text, short name for the result line. */
+const STATES: [string, string, string][] = [
+  [
+    "live",
+    "In the network",
+    "in the network",
+  ],
+  ["active", "Active", "active"],
+  ["decommissioned", "Decommissioned", "decommissioned"],
+  [
+    "awaiting_contributions",
+    "Awaiting contributions",
+    "awaiting contributions",
+  ],
+  ["retired", "Left the network", "left the network"],
+  ["deregistered", "Deregistered", "deregistered"],
+  ["exited", "Exited", "exited"],
+  ["all", "All", "all"],
 ];
 
 function SortHeader(
@@ -87,7 +96,7 @@ export async function nodes(ctx: Ctx): Promise<Response> {
   const validity = info.rules.proofValidityEpochs * info.epochSeconds;
   const pageLink = (n: number) =>
     "/nodes" + nodeQueryParams(query, { page: n });
-  const stateName = STATES.find(([k]) => k === query.state)?.[1] ??
+  const stateName = STATES.find(([k]) => k === query.state)?.[2] ??
     statusLabel(query.state);
   return page(
     ctx,
@@ -170,7 +179,7 @@ export async function nodes(ctx: Ctx): Promise<Response> {
         </form>
         <p class="result-count" id="result-count">
           {formatInt(result.total)} node{result.total === 1 ? "" : "s"}{" "}
-          ({stateName.toLowerCase()}
+          ({stateName}
           {query.q && <>, matching “{query.q}”</>}
           {query.swarm && <>, swarm {query.swarm}</>}
           {query.version && <>, version {query.version}</>}
@@ -318,6 +327,12 @@ export async function nodes(ctx: Ctx): Promise<Response> {
         <details>
           <summary>What the columns mean</summary>
           <dl class="glossary">
+            <dt>In the network / left the network</dt>
+            <dd>
+              Active, decommissioned and awaiting nodes are in the network;
+              deregistered and exited nodes have left it and are shown only when
+              asked for.
+            </dd>
             <dt>Stake</dt>
             <dd>
               Coins staked in the node, of the{" "}
