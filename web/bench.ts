@@ -3,7 +3,8 @@
  * and the nodes table, with 10,000 nodes.
  *
  * What it does, honestly: starts a real registry (`registry/main.ts`, a
- * subprocess, SQLite in a temporary directory, devnet rules, probing off),
+ * subprocess, SQLite in a temporary directory, devnet rules with 60-second
+ * epochs so proofs stay valid through the seeding, probing off),
  * funds 10,000 operator wallets at genesis and registers 10,000 nodes through
  * the HTTP API with real signed writes (each a registration and an uptime
  * proof), plus 50 nodes left open for contributions; waits for a list with
@@ -61,7 +62,7 @@ for (let i = 0; i < N + OPEN; i++) {
   genesis[keyOf(`b-operator-${i}`).hex] = "200";
 }
 const registry = await startTestRegistry({
-  epochSeconds: 10,
+  epochSeconds: 60,
   genesis,
   timeoutMs: 120_000,
 });
@@ -84,7 +85,7 @@ try {
   const seedSecs = (performance.now() - seedStart) / 1000;
   console.error(`seeded in ${seedSecs.toFixed(1)} s; waiting for a list…`);
   const info0 = await client.info();
-  await waitForList(client, info0.epoch, 60_000);
+  await waitForList(client, info0.epoch, 120_000);
   const info = await client.info();
   console.error(
     `list ${info.latestList!.epoch}: ${
