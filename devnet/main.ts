@@ -1,68 +1,80 @@
 /**
- * The local devnet: a real registry (`registry/main.ts`, as a subprocess, on
- * devnet rules with 2-second epochs) and a handful of simulated service nodes
- * in this process. Each node's operator takes coins from the faucet and
- * registers it with signed messages over HTTP (every third node is completed
- * by a second contributor), then the node sends uptime proofs on schedule and
- * answers the registry's reachability challenges on its own loopback port.
- * One node is flaky: it stops proving after a while, so the network shows a
- * decommission and then a deregistration.
+ * The local devnet, the README's main job: a real registry
+ * (`registry/main.ts` as a subprocess, devnet rules, 2-second epochs), the
+ * explorer in front of it, about 30 simulated service nodes in several
+ * swarms - each with its own keys, operator wallet and contributors, real
+ * signed proofs over HTTP, and a storage server on its own loopback
+ * address answering the registry's reachability challenges - and a
+ * simulated messenger client that bootstraps from the registry and builds
+ * onion paths. The network lives (`scenario.ts`): nodes go down and come
+ * back, one is deregistered, one unlocks and exits, newcomers register,
+ * contributions arrive.
  *
- * `npx deno task devnet` - then query the registry it prints, or point the
- * operator CLI at it. Ctrl-C stops everything.
+ * `npx deno task devnet` prints the URLs (explorer first) and a status
+ * screen that refreshes; Ctrl-C stops everything. State persists in the
+ * data folder unless `--fresh` is given.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { challengeHandler } from "../operator-cli/challenge.ts";
-import { RegistryClient, sleep } from "../registry/client/api.ts";
-import { RegistryApiError } from "../registry/client/errors.ts";
-import { toHex } from "../registry/core/bytes.ts";
-import { publicKeyOf } from "../registry/core/keys.ts";
-import { type MessageBody, signMessage } from "../registry/core/messages.ts";
+import { RegistryClient } from "../registry/client/api.ts";
+import type { InfoView } from "../registry/client/types.ts";
+import { formatCoins } from "../registry/core/params.ts";
 import {
-  ATOMIC_PER_COIN,
-  formatCoins,
-  PRESETS,
-} from "../registry/core/params.ts";
+  DEMO_SESSION_ID,
+  type MessengerState,
+  runMessenger,
+} from "./messenger.ts";
+import { startRegistry } from "./registry_process.ts";
+import { scenario } from "./scenario.ts";
+import { SimNode } from "./sim_node.ts";
+import { renderStatus, type StatusView } from "./status.ts";
+import { startExplorerFor } from "./explorer.ts";
 
 const USAGE = `usage: deno task devnet [options]
 
-Starts a registry on devnet rules and simulated service nodes that register,
-prove their uptime and answer reachability challenges. Everything listens on
-127.0.0.1 only.
+Starts a registry on devnet rules, the explorer, about 30 simulated service
+nodes that register, prove their uptime and answer reachability challenges,
+and a simulated messenger client. The network lives: nodes go down and come
+back, one is deregistered, one unlocks and exits, newcomers register.
+Everything listens on 127.0.0.x only.
 
 options:
-  --nodes N           simulated nodes (default 12, 0-100)
-  --flaky K           of which stop proving after --flaky-after seconds (default 1)
-  --flaky-after S     seconds (default 40)
-  --port P            registry port (default 8080; 0 = any free port)
-  --data-dir DIR      registry data (default ./data/devnet; kept between runs)
-  --epoch-seconds S   epoch length (default 2)
-  -h, --help          this text`;
+  --nodes N            nodes registered at the start (default 30, 0-200)
+  --newcomers N        nodes that register later, one every 8 epochs (default 4)
+  --port P             registry port (default 8080; 0 = any free port)
+  --explorer-port P    explorer port (default 8090; 0 = any free port)
+  --data-dir DIR       registry data (default ./data/devnet; kept between runs)
+  --fresh              start from an empty data directory
+  --epoch-seconds S    epoch length (default 2)
+  --plain              log lines instead of the refreshing status screen
+                       (the default when the output is not a terminal)
+  -h, --help           this text`;
 
 interface Options {
   nodes: number;
-  flaky: number;
-  flakyAfter: number;
+  newcomers: number;
   port: number;
+  explorerPort: number;
   dataDir: string;
+  fresh: boolean;
   epochSeconds: number;
+  plain: boolean;
 }
 
 function parseOptions(args: string[]): Options | null {
   const { values } = parseArgs({
     args,
     options: {
-      nodes: { type: "string", default: "12" },
-      flaky: { type: "string", default: "1" },
-      "flaky-after": { type: "string", default: "40" },
+      nodes: { type: "string", default: "30" },
+      newcomers: { type: "string", default: "4" },
       port: { type: "string", default: "8080" },
+      "explorer-port": { type: "string", default: "8090" },
       "data-dir": { type: "string", default: "./data/devnet" },
+      fresh: { type: "boolean", default: false },
       "epoch-seconds": { type: "string", default: "2" },
+      plain: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -76,266 +88,224 @@ function parseOptions(args: string[]): Options | null {
     }
     return n;
   };
-  const nodes = int("nodes", values.nodes, 0, 100);
   return {
-    nodes,
-    flaky: Math.min(nodes, int("flaky", values.flaky, 0, 100)),
-    flakyAfter: int("flaky-after", values["flaky-after"], 1, 86_400),
+    nodes: int("nodes", values.nodes, 0, 200),
+    newcomers: int("newcomers", values.newcomers, 0, 50),
     port: int("port", values.port, 0, 65_535),
+    explorerPort: int("explorer-port", values["explorer-port"], 0, 65_535),
     dataDir: values["data-dir"],
+    fresh: values.fresh,
     epochSeconds: int("epoch-seconds", values["epoch-seconds"], 1, 3600),
+    plain: values.plain || !Deno.stdout.isTerminal(),
   };
 }
 
-/** A key from a label: devnet identities are the same on every run. */
-function devKey(label: string) {
-  const secret = sha256(new TextEncoder().encode(`devnet/${label}`));
-  return {
-    secret,
-    public: publicKeyOf(secret),
-    hex: toHex(publicKeyOf(secret)),
+async function devnet(options: Options): Promise<number> {
+  const stop = new AbortController();
+  const feed: string[] = [];
+  const say = (who: string, text: string) => {
+    const line = `${new Date().toISOString().slice(11, 19)} ${
+      who.padEnd(8)
+    } ${text}`;
+    feed.push(line);
+    if (feed.length > 200) feed.splice(0, feed.length - 200);
+    if (options.plain) console.log(line);
   };
+  if (options.fresh) {
+    await Deno.remove(options.dataDir, { recursive: true }).catch(() => {});
+  }
+  const registry = await startRegistry({
+    port: options.port,
+    dataDir: options.dataDir,
+    epochSeconds: options.epochSeconds,
+    onLog: (record, raw) => showRegistryLog(say, record, raw),
+  });
+  const client = new RegistryClient(registry.url);
+  const explorer = await startExplorerFor(
+    registry.url,
+    options.explorerPort,
+    stop.signal,
+  );
+  const info = await client.info();
+  const banner = bannerText(
+    explorer.url,
+    registry.url,
+    registry.registryKey,
+    info,
+  );
+  console.log(banner);
+
+  const plan = scenario(options.nodes, options.newcomers);
+  const nodes = plan.funding.map((funding, index) =>
+    new SimNode({
+      index,
+      funding,
+      client,
+      epochSeconds: options.epochSeconds,
+      log: say,
+    })
+  );
+  const running: Promise<unknown>[] = [];
+  const run = (work: Promise<unknown>, who: string) =>
+    running.push(work.catch((e) => {
+      if (!stop.signal.aborted) {
+        say(who, `error: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }));
+  const join = async (node: SimNode) => {
+    await node.start(stop.signal);
+    run(node.prove(stop.signal), node.name);
+  };
+  // Founders join at once (a few at a time, as operators would).
+  for (let i = 0; i < plan.founders; i += 8) {
+    await Promise.all(
+      nodes.slice(i, i + 8).map((n) =>
+        join(n).catch((e) => {
+          say(n.name, `error: ${e instanceof Error ? e.message : String(e)}`);
+        })
+      ),
+    );
+  }
+  const started = Date.now();
+  const epochMs = options.epochSeconds * 1000;
+  run(
+    (async () => {
+      for (const step of plan.steps) {
+        const at = started + step.atEpoch * epochMs;
+        await sleepUntil(at, stop.signal);
+        if (stop.signal.aborted) return;
+        const node = nodes[step.node]!;
+        say(node.name, `${step.what}: ${step.note}`);
+        try {
+          if (step.what === "register") await join(node);
+          else if (step.what === "contribute") await node.contribute();
+          else if (step.what === "unlock") await node.requestUnlock();
+          else node.setUp(step.what === "up");
+        } catch (e) {
+          say(
+            node.name,
+            `error: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        }
+      }
+    })(),
+    "scenario",
+  );
+
+  const messenger: MessengerState = {
+    status: "starting",
+    epoch: null,
+    origin: null,
+    nodes: 0,
+    swarm: null,
+    paths: [],
+  };
+  run(
+    runMessenger(
+      registry.url,
+      registry.registryKey,
+      options.epochSeconds,
+      messenger,
+      say,
+      stop.signal,
+    ),
+    "client",
+  );
+
+  // The status: redrawn on a terminal, a summary line now and then otherwise.
+  let latest: InfoView = info;
+  const view = (): StatusView => ({
+    banner,
+    info: latest,
+    nodes: nodes.map((n) => n.state),
+    messenger,
+    demoSessionId: DEMO_SESSION_ID,
+    feed,
+  });
+  run(
+    (async () => {
+      let n = 0;
+      while (!stop.signal.aborted) {
+        await sleepUntil(Date.now() + 1000, stop.signal);
+        try {
+          latest = await client.info();
+        } catch {
+          // The registry may be restarting; keep the last view.
+        }
+        if (n++ % 5 === 0) await Promise.all(nodes.map((x) => x.refresh()));
+        if (!options.plain) {
+          await Deno.stdout.write(
+            new TextEncoder().encode(renderStatus(view())),
+          );
+        } else if (n % 10 === 0) {
+          console.log(summaryLine(latest, messenger));
+        }
+      }
+    })(),
+    "status",
+  );
+
+  const shutdown = new Promise<string>((resolve) => {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      Deno.addSignalListener(sig, () => resolve(sig));
+    }
+  });
+  const exited = registry.child.status.then((s) =>
+    `registry exited with ${s.code}`
+  );
+  const reason = await Promise.race([shutdown, exited]);
+  console.log(`\ndevnet: stopping (${reason})`);
+  stop.abort();
+  await Promise.allSettled(running);
+  await explorer.shutdown();
+  try {
+    registry.child.kill("SIGTERM");
+  } catch {
+    // already gone
+  }
+  const status = await registry.child.status;
+  console.log(`devnet: stopped; state kept in ${options.dataDir}`);
+  return reason.startsWith("registry") ? 1 : status.code;
 }
+
+function bannerText(
+  explorerUrl: string,
+  url: string,
+  registryKey: string,
+  info: InfoView,
+): string {
+  return `
+  explorer         ${explorerUrl}   (open it in a browser)
+  registry         ${url}   (network ${info.network}, ${info.epochSeconds}-second epochs; API docs at ${url}/v1/docs)
+  registry key     ${registryKey}
+  stake per node   ${formatCoins(BigInt(info.rules.stakingRequirement))} coins
+
+  try:
+    curl ${url}/v1/nodes
+    curl -N -H 'accept: text/event-stream' ${url}/v1/events
+    npx deno task cli --registry ${url} list fetch --registry-key ${registryKey}
+    npx deno task cli --registry ${url} swarm ${DEMO_SESSION_ID}
+`;
+}
+
+function summaryLine(info: InfoView, m: MessengerState): string {
+  const nodes = Object.entries(info.nodes).map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  return `${
+    new Date().toISOString().slice(11, 19)
+  } status   epoch ${info.epoch}: ${nodes}, ${info.swarms} swarms; client ${m.status}${
+    m.paths.length ? `, ${m.paths.length} paths` : ""
+  }`;
+}
+
+const lastFailed: { value: unknown } = { value: 0 };
 
 /**
- * Sequence numbers: unix milliseconds, bumped if two messages share one, so
- * they keep increasing across restarts of the devnet too.
+ * Relay registry log lines, quietly: ticks only when something changed,
+ * reachability rounds only when the number of failing nodes changed.
  */
-const lastSequence = new Map<string, number>();
-function nextSequence(signer: string): number {
-  const next = Math.max(Date.now(), (lastSequence.get(signer) ?? 0) + 1);
-  lastSequence.set(signer, next);
-  return next;
-}
-
-/** A message body without the fields `sign` fills in (distributes over kinds). */
-type Unsigned = MessageBody extends infer B
-  ? B extends MessageBody ? Omit<B, "network" | "timestamp" | "sequence">
-  : never
-  : never;
-
-function sign(
-  body: Unsigned,
-  keys: { secret: Uint8Array; hex: string }[],
-): Uint8Array {
-  const sequenceOwner = keys[keys.length - 1]!;
-  const full = {
-    ...body,
-    network: PRESETS.devnet.id,
-    timestamp: Math.floor(Date.now() / 1000),
-    sequence: nextSequence(sequenceOwner.hex),
-  } as MessageBody;
-  return signMessage(full, keys.map((k) => k.secret)).bytes;
-}
-
-function say(who: string, text: string): void {
-  const time = new Date().toISOString().slice(11, 19);
-  console.log(`${time} ${who.padEnd(8)} ${text}`);
-}
-
-/** Tolerate what a restarted devnet already did. */
-async function idempotent(work: Promise<unknown>, ...codes: string[]) {
-  try {
-    await work;
-  } catch (e) {
-    if (!(e instanceof RegistryApiError && codes.includes(e.code))) throw e;
-  }
-}
-
-/** One simulated service node: registration, proofs, challenge server. */
-async function runNode(
-  index: number,
-  client: RegistryClient,
-  options: Options,
-  signal: AbortSignal,
-): Promise<void> {
-  const node = devKey(`node-${index}`);
-  const operator = devKey(`operator-${index}`);
-  const name = `node${index}`;
-  const p = PRESETS.devnet;
-  const server = Deno.serve(
-    {
-      hostname: "127.0.0.1",
-      port: 0,
-      signal,
-      onListen: () => {},
-    },
-    challengeHandler({
-      network: p.id,
-      secretKey: node.secret,
-      publicKey: node.public,
-    }),
-  );
-  const port = server.addr.port;
-  const shared = index % 3 === 2;
-  await client.submit(
-    sign({
-      kind: "faucet_request",
-      wallet: operator.public,
-      amount: 200n * ATOMIC_PER_COIN,
-    }, [operator]),
-    "faucet_request",
-  );
-  await idempotent(
-    client.submit(
-      sign({
-        kind: "register_node",
-        nodePubkey: node.public,
-        operator: operator.public,
-        operatorStake: shared ? p.operatorMinimum : p.stakingRequirement,
-        feeBasisPoints: shared ? 500 : 0,
-        reserved: [],
-      }, [node, operator]),
-      "register_node",
-    ),
-    "node_already_registered",
-  );
-  if (shared) {
-    const friend = devKey(`contributor-${index}`);
-    await client.submit(
-      sign({
-        kind: "faucet_request",
-        wallet: friend.public,
-        amount: 200n * ATOMIC_PER_COIN,
-      }, [friend]),
-      "faucet_request",
-    );
-    const detail = await client.node(node.hex);
-    if (detail.status === "awaiting_contributions") {
-      await client.submit(
-        sign({
-          kind: "contribute",
-          wallet: friend.public,
-          nodePubkey: node.public,
-          amount: BigInt(detail.funding.remaining),
-        }, [friend]),
-        "contribute",
-      );
-    }
-  }
-  say(
-    name,
-    `${node.hex.slice(0, 16)}... registered by ${
-      operator.hex.slice(0, 8)
-    }... (${
-      shared ? "operator + contributor" : "operator alone"
-    }), storage port ${port}`,
-  );
-  const flaky = index < options.flaky;
-  const started = Date.now();
-  const interval = p.proofIntervalEpochs * options.epochSeconds * 1000;
-  while (!signal.aborted) {
-    if (flaky && Date.now() - started > options.flakyAfter * 1000) {
-      say(
-        name,
-        "stops proving (flaky node): watch it be decommissioned, then deregistered",
-      );
-      break;
-    }
-    await idempotent(
-      client.submit(
-        sign({
-          kind: "uptime_proof",
-          nodePubkey: node.public,
-          ipv4: "127.0.0.1",
-          httpsPort: port,
-          quicPort: port,
-          nodeVersion: [11, 0, 0],
-          storageVersion: [2, 10, 0],
-        }, [node]),
-        "uptime_proof",
-      ),
-      "proof_too_soon",
-      "node_not_live",
-    );
-    await sleep(interval, signal);
-  }
-  await server.finished;
-}
-
-/** Start the registry subprocess and wait for its `listening` log line. */
-async function startRegistry(options: Options) {
-  const main = fileURLToPath(new URL("../registry/main.ts", import.meta.url));
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      main,
-      "--network",
-      "devnet",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(options.port),
-      "--data-dir",
-      options.dataDir,
-      "--epoch-seconds",
-      String(options.epochSeconds),
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-    stdin: "null",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(
-    splitLines(),
-  );
-  const reader = lines.getReader();
-  let url: string | null = null;
-  let registryKey = "";
-  while (url === null) {
-    const { value, done } = await reader.read();
-    if (done) {
-      throw new Error(
-        "the registry exited before it was listening (see its output above)",
-      );
-    }
-    const record = parseLog(value);
-    showRegistryLog(record, value);
-    if (record?.msg === "listening") {
-      url = String(record.url);
-      registryKey = String(record.registryKey);
-    }
-  }
-  // Keep relaying the registry's log lines.
-  (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      showRegistryLog(parseLog(value), value);
-    }
-  })();
-  return { child, url, registryKey };
-}
-
-function splitLines(): TransformStream<string, string> {
-  let buffer = "";
-  return new TransformStream({
-    transform(chunk, controller) {
-      buffer += chunk;
-      const parts = buffer.split("\n");
-      buffer = parts.pop() ?? "";
-      for (const line of parts) if (line.trim()) controller.enqueue(line);
-    },
-    flush(controller) {
-      if (buffer.trim()) controller.enqueue(buffer);
-    },
-  });
-}
-
-function parseLog(line: string): Record<string, unknown> | null {
-  try {
-    const v = JSON.parse(line);
-    return typeof v === "object" && v !== null ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Relay registry log lines, quietly: ticks only when something changed. */
 function showRegistryLog(
+  say: (who: string, text: string) => void,
   record: Record<string, unknown> | null,
   raw: string,
 ): void {
@@ -345,56 +315,26 @@ function showRegistryLog(
     const changes = rest.changes as Record<string, number> | undefined;
     if (!changes || Object.keys(changes).length === 0) return;
   }
-  if (msg === "reachability round" && !rest.failed) return;
+  if (msg === "reachability round") {
+    if (rest.failed === lastFailed.value) return;
+    lastFailed.value = rest.failed;
+  }
+  if (msg === "reachability test failed") return;
   const fields = Object.entries(rest).map(([k, v]) =>
     `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`
   ).join(" ");
   say("registry", `${msg} ${fields}`);
 }
 
-async function devnet(options: Options): Promise<number> {
-  const { child, url, registryKey } = await startRegistry(options);
-  const client = new RegistryClient(url);
-  const stop = new AbortController();
-  const info = await client.info();
-  console.log(`
-  devnet registry  ${url}   (network ${info.network}, ${info.epochSeconds}-second epochs)
-  registry key     ${registryKey}
-  stake per node   ${formatCoins(BigInt(info.rules.stakingRequirement))} coins
-
-  try:  curl ${url}/v1/info
-        curl ${url}/v1/nodes
-        curl ${url}/v1/swarms
-        curl -H 'accept: text/event-stream' ${url}/v1/events
-        open ${url}/v1/docs
-        npx deno task cli --registry ${url} list verify --registry-key ${registryKey}
-`);
-  const nodes = Array.from(
-    { length: options.nodes },
-    (_, i) =>
-      runNode(i, client, options, stop.signal).catch((e) => {
-        if (!stop.signal.aborted) {
-          say(`node${i}`, `error: ${e instanceof Error ? e.message : e}`);
-        }
-      }),
-  );
-  const shutdown = new Promise<string>((resolve) => {
-    for (const sig of ["SIGINT", "SIGTERM"] as const) {
-      Deno.addSignalListener(sig, () => resolve(sig));
-    }
+function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, Math.max(0, at - Date.now()));
+    signal.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
   });
-  const exited = child.status.then((s) => `registry exited with ${s.code}`);
-  const reason = await Promise.race([shutdown, exited]);
-  say("devnet", `stopping (${reason})`);
-  stop.abort();
-  await Promise.allSettled(nodes);
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    // already gone
-  }
-  const status = await child.status;
-  return reason.startsWith("registry") ? 1 : status.code;
 }
 
 if (import.meta.main) {

@@ -1,15 +1,32 @@
-// The README's main job, as a newcomer runs it: `deno task devnet` starts a
-// registry and simulated nodes; the network comes alive, a flaky node is
-// decommissioned, and Ctrl-C (SIGINT) stops everything cleanly.
+// The README's main job, as a newcomer runs it: `deno task devnet` (default
+// epochs and node count) brings a living network up - at least 30 active
+// nodes in at least 3 swarms within a minute, the explorer serving them, a
+// messenger client with onion paths, a node decommissioned when it goes
+// down - every command the banner prints works as printed, and Ctrl-C
+// (SIGINT) stops everything cleanly.
 import assert from "node:assert/strict";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
+async function waitFor<T>(
+  what: string,
+  deadline: number,
+  probe: () => Promise<T | null>,
+  context: () => string,
+): Promise<T> {
+  for (;;) {
+    const value = await probe().catch(() => null);
+    if (value !== null) return value;
+    assert(Date.now() < deadline, `${what}: not in time\n${context()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 Deno.test({
   name:
-    "devnet: registry and simulated nodes come alive, a flaky node is decommissioned, SIGINT stops all",
+    "devnet: 30+ active nodes in 3+ swarms within a minute, the explorer serving them, a client with paths, printed commands work, SIGINT stops all",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -19,66 +36,109 @@ Deno.test({
         "run",
         "-A",
         "devnet/main.ts",
-        "--nodes",
-        "6",
-        "--flaky",
-        "1",
-        "--flaky-after",
-        "2",
         "--port",
         "0",
-        "--epoch-seconds",
-        "1",
+        "--explorer-port",
+        "0",
         "--data-dir",
         dataDir,
+        "--plain",
       ],
       cwd: root,
       stdout: "piped",
       stderr: "piped",
       stdin: "null",
     }).spawn();
-    const deadline = AbortSignal.timeout(90_000);
     let output = "";
     const decoder = new TextDecoder();
     const pump = (async () => {
       for await (const chunk of child.stdout) output += decoder.decode(chunk);
     })();
     const stderr = new Response(child.stderr).text();
+    const log = () => output;
     try {
-      // The banner names the registry URL.
-      let url: string | null = null;
-      while (!url) {
-        assert(!deadline.aborted, `no banner in time:\n${output}`);
-        url =
-          /devnet registry\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ??
-            null;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      // All six nodes register and go active in one swarm; the flaky one is
-      // decommissioned once its proof expires (11 epochs of 1 s).
-      let statuses: Record<string, number> = {};
-      while (!(statuses.decommissioned === 1 && statuses.active === 5)) {
+      // The banner: the explorer first, then the registry.
+      const banner = await waitFor(
+        "banner",
+        Date.now() + 90_000,
+        () =>
+          Promise.resolve(
+            /explorer\s+(http:\/\/127\.0\.0\.1:\d+)[\s\S]*?registry\s+(http:\/\/127\.0\.0\.1:\d+)[\s\S]*?\n\n([\s\S]*?)\n\n/
+              .exec(output),
+          ),
+        log,
+      );
+      const [, explorer, url] = banner;
+      const shownAt = Date.now();
+
+      const info = await waitFor(
+        "at least 30 active nodes in at least 3 swarms",
+        shownAt + 60_000,
+        async () => {
+          const i = await (await fetch(`${url}/v1/info`)).json() as {
+            nodes: Record<string, number>;
+            swarms: number;
+          };
+          return (i.nodes.active ?? 0) >= 30 && i.swarms >= 3 ? i : null;
+        },
+        log,
+      );
+      assert(info.nodes.active! >= 30);
+
+      // The explorer serves them.
+      const page = await fetch(`${explorer}/nodes`);
+      assert.equal(page.status, 200);
+      const html = await page.text();
+      assert.match(html, /<html/);
+      assert.match(html, /active/i);
+
+      // The simulated messenger bootstrapped and built paths.
+      await waitFor(
+        "the client's onion paths",
+        Date.now() + 30_000,
+        () =>
+          Promise.resolve(
+            /client\s+paths: \S+ > \S+ > \S+/.test(output) || null,
+          ),
+        log,
+      );
+
+      // Every command the banner prints runs as printed, from the checkout.
+      const commands = banner[3]!.split("\n").map((l) => l.trim())
+        .filter((l) => /^(curl|npx) /.test(l));
+      assert(commands.length >= 3, banner[3]);
+      for (const command of commands) {
+        // The event stream never ends by itself: bound it.
+        const line = command.includes("event-stream")
+          ? `${command.replace("curl ", "curl --max-time 3 ")} || [ $? -eq 28 ]`
+          : command;
+        const out = await new Deno.Command("bash", {
+          args: ["-c", line],
+          cwd: root,
+          env: { HOME: dataDir, NO_COLOR: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
         assert(
-          !deadline.aborted,
-          `network did not reach 5 active + 1 decommissioned: ${
-            JSON.stringify(statuses)
-          }\n${output}`,
+          out.success,
+          `${command}\n${decoder.decode(out.stdout)}\n${
+            decoder.decode(out.stderr)
+          }`,
         );
-        await new Promise((r) => setTimeout(r, 500));
-        const page = await (await fetch(`${url}/v1/nodes`)).json() as {
-          nodes: { status: string }[];
-        };
-        statuses = {};
-        for (const n of page.nodes) {
-          statuses[n.status] = (statuses[n.status] ?? 0) + 1;
-        }
       }
-      const swarms = await (await fetch(`${url}/v1/swarms`)).json() as {
-        members: string[];
-      }[];
-      assert.equal(swarms.length, 1);
-      assert.equal(swarms[0]!.members.length, 5);
-      assert.match(output, /stops proving \(flaky node\)/);
+
+      // The living network: a node that went down is decommissioned.
+      await waitFor(
+        "a decommissioned node",
+        Date.now() + 90_000,
+        async () => {
+          const i = await (await fetch(`${url}/v1/info`)).json() as {
+            nodes: Record<string, number>;
+          };
+          return (i.nodes.decommissioned ?? 0) >= 1 ? true : null;
+        },
+        log,
+      );
     } finally {
       child.kill("SIGINT");
       const status = await child.status;
@@ -88,7 +148,7 @@ Deno.test({
         0,
         `devnet exit ${status.code}\n${output}\n${await stderr}`,
       );
-      assert.match(output, /registry stopped/);
+      assert.match(output, /devnet: stopped/);
       await Deno.remove(dataDir, { recursive: true });
     }
   },
