@@ -127,10 +127,13 @@ export interface ScryptParams {
  * Default scrypt parameters, as EIP-2335: N = 2^18, r = 8, p = 1 (256 MiB,
  * about a second in JavaScript).
  *
- * @example
+ * @example Raise the cost for a valuable key, up to four times the default's work
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(DEFAULT_SCRYPT.n, 2 ** 18);
+ * checkScryptParams({ ...DEFAULT_SCRYPT, p: 4 });
+ * assert.throws(() => checkScryptParams({ ...DEFAULT_SCRYPT, p: 4, r: 16 }), { code: "out_of_range" });
+ * // The default is frozen: no caller can weaken it for everyone else.
+ * assert.throws(() => Object.assign(DEFAULT_SCRYPT, { n: 2 ** 10 }), TypeError);
  * ```
  */
 export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({

@@ -42,14 +42,21 @@ const U64_MAX = (1n << 64n) - 1n;
  * the pubkey is not a valid Ed25519 point (clients must skip such a node;
  * an honest registry never lists one, since registration proves the key).
  *
- * @example
+ * @example A client takes the X25519 key it encrypts to from the JSON view
  * ```ts
  * import assert from "node:assert/strict";
- * const j: NodeRecordJson = {
- *   pubkey: "01".repeat(32), x25519: null, swarmId: "0", ipv4: "10.0.0.1",
- *   httpsPort: 22021, quicPort: 22020, version: [2, 11, 0], state: "active", unlockRequested: false,
- * };
- * assert.equal(j.swarmId, "0");
+ * import { toHex } from "../bytes.ts";
+ * import { publicKeyOf, x25519FromEd25519 } from "../keys.ts";
+ * import { buildSignedList } from "./signing.ts";
+ * const header = { network: 3, epoch: 1n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n };
+ * const pubkey = publicKeyOf(new Uint8Array(32).fill(7));
+ * const list = buildSignedList(header, [{
+ *   pubkey, swarmId: 0n, ipv4: "10.0.0.1", httpsPort: 22021,
+ *   quicPort: 22020, version: [2, 11, 0], state: "active", unlockRequested: false,
+ * }], [new Uint8Array(32).fill(1)]);
+ * const node: NodeRecordJson = nodeListToJson(list).nodes[0]!;
+ * assert.equal(node.x25519, toHex(x25519FromEd25519(pubkey)));
+ * assert.equal(`${node.ipv4}:${node.httpsPort}`, "10.0.0.1:22021");
  * ```
  */
 export interface NodeRecordJson {
