@@ -26,12 +26,27 @@ export interface ProblemDocument {
  * The registry answered with an error (4xx/5xx). `code` is the problem's
  * stable code (`"http_<status>"` when the body was not problem+json).
  *
- * @example
+ * @example Branch on the code of a refusal
  * ```ts
  * import assert from "node:assert/strict";
- * const e = new RegistryApiError(404, { code: "unknown_node", detail: "no node ab is registered" });
- * assert.equal(e.code, "unknown_node");
- * assert.equal(e.message, "no node ab is registered");
+ * import { RegistryClient } from "./api.ts";
+ * // A registry that knows no node (the client takes any fetch, as tests do).
+ * const client = new RegistryClient("http://registry.test", {
+ *   fetch: () =>
+ *     Promise.resolve(Response.json(
+ *       { status: 404, code: "unknown_node", detail: "no node ab is registered" },
+ *       { status: 404, headers: { "content-type": "application/problem+json" } },
+ *     )),
+ * });
+ * async function statusOf(pubkey: string): Promise<string> {
+ *   try {
+ *     return (await client.node(pubkey)).status;
+ *   } catch (err) {
+ *     if (err instanceof RegistryApiError && err.code === "unknown_node") return "not registered";
+ *     throw err;
+ *   }
+ * }
+ * assert.equal(await statusOf("ab"), "not registered");
  * ```
  */
 export class RegistryApiError extends Error {
@@ -72,11 +87,29 @@ export type UnreachableReason =
  * The registry could not be reached (connection refused, DNS, timeout) or
  * answered something that is not the API (wrong content, not JSON).
  *
- * @example
+ * @example Tell a wrong URL from something that is not a registry
  * ```ts
  * import assert from "node:assert/strict";
- * const e = new RegistryUnreachableError("timeout", "http://127.0.0.1:1", "no answer within 5 s");
- * assert.match(e.message, /127\.0\.0\.1:1/);
+ * import { RegistryClient } from "./api.ts";
+ * async function advice(url: string, answer: Response): Promise<string> {
+ *   try {
+ *     await new RegistryClient(url, { fetch: () => Promise.resolve(answer) }).info();
+ *     return "ok";
+ *   } catch (err) {
+ *     if (!(err instanceof RegistryUnreachableError)) throw err;
+ *     switch (err.reason) {
+ *       case "bad_url":
+ *         return "check the URL";
+ *       case "bad_response":
+ *         return "is this a registry?";
+ *       default:
+ *         return "try again later";
+ *     }
+ *   }
+ * }
+ * const proxyError = new Response("<h1>Bad Gateway</h1>", { status: 502, headers: { "content-type": "text/html" } });
+ * assert.equal(await advice("http://registry.test", proxyError), "is this a registry?");
+ * assert.equal(await advice("ftp://registry.test", proxyError), "check the URL");
  * ```
  */
 export class RegistryUnreachableError extends Error {

@@ -69,11 +69,25 @@
  * assert.equal(new Set(paths.flatMap((p) => p.hops.map((h) => h.pubkey))).size, 6);
  * ```
  *
- * @example The typed registry API client
+ * @example Fetch the latest node list, verified against the pinned registry keys
  * ```ts
  * import assert from "node:assert/strict";
- * import { RegistryClient } from "./mod.ts";
- * assert.equal(new RegistryClient("http://127.0.0.1:22000/").baseUrl, "http://127.0.0.1:22000");
+ * import { fetchVerifiedList } from "./mod.ts";
+ * import { publicKeyOf } from "../core/keys.ts";
+ * import { buildEncodedList } from "../core/nodelist.ts";
+ * // A stand-in registry serving a list signed by 2 of its 3 keys.
+ * const registryKeys = [1, 2, 3].map((i) => new Uint8Array(32).fill(i));
+ * const { bytes } = buildEncodedList(
+ *   { network: 3, epoch: 7n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n },
+ *   [], registryKeys.slice(0, 2),
+ * );
+ * const fetch = () =>
+ *   Promise.resolve(new Response(bytes.slice(), { headers: { "content-type": "application/octet-stream" } }));
+ * const got = await fetchVerifiedList({
+ *   urls: ["http://registry.test"], network: 3, trustedKeys: registryKeys.map(publicKeyOf), fetch,
+ * });
+ * assert.equal(got.list.header.epoch, 7n);
+ * assert.equal(got.signers.length, 2);
  * ```
  *
  * @module

@@ -95,8 +95,9 @@ export async function startRegistry(
     onLine: (l: string) => void,
   ) => {
     let buffer = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
+    const decoder = new TextDecoder();
+    for await (const bytes of stream) {
+      buffer += decoder.decode(bytes, { stream: true });
       let i;
       while ((i = buffer.indexOf("\n")) >= 0) {
         onLine(buffer.slice(0, i));

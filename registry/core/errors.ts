@@ -10,12 +10,24 @@
  * Base class of every error core throws on purpose. `code` is stable and
  * machine-readable (`snake_case`); `message` is for people.
  *
- * @example Catch any core error and read its code
+ * @example Report any core error by its code; let other errors through
  * ```ts
  * import assert from "node:assert/strict";
- * const err = new DecodeError("truncated", "need 8 more bytes");
- * assert(err instanceof CoreError);
- * assert.equal(err.code, "truncated");
+ * import { passphraseBytes } from "./keystore.ts";
+ * import { parseCoins } from "./params.ts";
+ * function attempt(f: () => unknown): string {
+ *   try {
+ *     f();
+ *     return "ok";
+ *   } catch (err) {
+ *     if (err instanceof CoreError) return `${err.name}: ${err.code}`;
+ *     throw err; // a bug, not bad input
+ *   }
+ * }
+ * assert.equal(attempt(() => parseCoins("12.5")), "ok");
+ * assert.equal(attempt(() => parseCoins("1e3")), "DecodeError: out_of_range");
+ * assert.equal(attempt(() => passphraseBytes("hunter2")), "KeystoreError: passphrase_too_short");
+ * assert.throws(() => attempt(() => JSON.parse("{")), SyntaxError);
  * ```
  */
 export class CoreError<Code extends string = string> extends Error {
@@ -63,10 +75,32 @@ export type DecodeErrorCode =
 /**
  * Bytes or text that do not follow the wire format.
  *
- * @example
+ * @example Tell an incomplete download from a list of another network
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(new DecodeError("bad_magic", "not a node list").code, "bad_magic");
+ * import { buildEncodedList, decodeNodeList } from "./nodelist.ts";
+ * const header = { network: 3, epoch: 1n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n };
+ * const key = new Uint8Array(32).fill(1);
+ * function read(bytes: Uint8Array): string {
+ *   try {
+ *     return `list ${decodeNodeList(bytes, 3).header.epoch}`;
+ *   } catch (err) {
+ *     if (!(err instanceof DecodeError)) throw err;
+ *     switch (err.code) {
+ *       case "truncated":
+ *         return "incomplete, download again";
+ *       case "wrong_network":
+ *         return "that registry serves another network";
+ *       default:
+ *         return `not a node list (${err.code})`;
+ *     }
+ *   }
+ * }
+ * const { bytes } = buildEncodedList(header, [], [key]);
+ * assert.equal(read(bytes), "list 1");
+ * assert.equal(read(bytes.subarray(0, 40)), "incomplete, download again");
+ * assert.equal(read(buildEncodedList({ ...header, network: 1 }, [], [key]).bytes), "that registry serves another network");
+ * assert.equal(read(bytes.subarray(1)), "not a node list (bad_magic)");
  * ```
  */
 export class DecodeError extends CoreError<DecodeErrorCode> {}
@@ -100,10 +134,27 @@ export type VerifyErrorCode =
 /**
  * Well-formed data that fails a cryptographic or freshness check.
  *
- * @example
+ * @example Decide what to do with a list that fails verification
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(new VerifyError("bad_signature", "forged").code, "bad_signature");
+ * import { publicKeyOf } from "./keys.ts";
+ * import { buildSignedList, checkFreshness, type NodeList, verifyNodeList } from "./nodelist.ts";
+ * const registryKeys = [1, 2, 3].map((i) => new Uint8Array(32).fill(i));
+ * const trusted = registryKeys.map(publicKeyOf);
+ * const header = { network: 3, epoch: 1n, validAfter: 1000n, freshUntil: 2000n, validUntil: 5000n, prevHash: new Uint8Array(32), swarmSeed: 0n };
+ * function accept(list: NodeList, now: number): string {
+ *   try {
+ *     verifyNodeList(list, trusted);
+ *     checkFreshness(list.header, now);
+ *     return "use it";
+ *   } catch (err) {
+ *     if (!(err instanceof VerifyError)) throw err;
+ *     return err.code === "insufficient_signatures" ? "ask another registry" : `refuse it (${err.code})`;
+ *   }
+ * }
+ * assert.equal(accept(buildSignedList(header, [], registryKeys.slice(0, 2)), 1500), "use it");
+ * assert.equal(accept(buildSignedList(header, [], registryKeys.slice(0, 1)), 1500), "ask another registry");
+ * assert.equal(accept(buildSignedList(header, [], registryKeys), 6000), "refuse it (expired)");
  * ```
  */
 export class VerifyError extends CoreError<VerifyErrorCode> {}
@@ -146,10 +197,34 @@ export type StakingErrorCode =
  * A registration, contribution or unlock request that breaks a staking rule
  * (network.md §6). The message says which rule and the numbers involved.
  *
- * @example
+ * @example Turn a refused contribution into advice for the contributor
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(new StakingError("no_free_slot", "all 10 spots taken").code, "no_free_slot");
+ * import { ATOMIC_PER_COIN, formatCoins, PRESETS } from "./params.ts";
+ * import { applyContribution, fundingState, type NodeStakes } from "./staking.ts";
+ * const p = PRESETS.devnet;
+ * const node: NodeStakes = { requirement: p.stakingRequirement, feeBasisPoints: 0, stakes: [
+ *   { wallet: new Uint8Array(32).fill(1), amount: p.operatorMinimum, reserved: 0n, sinceEpoch: 0 }] };
+ * function contribute(coins: bigint): string {
+ *   try {
+ *     applyContribution(p, node, new Uint8Array(32).fill(2), coins * ATOMIC_PER_COIN, 1);
+ *     return "accepted";
+ *   } catch (err) {
+ *     if (!(err instanceof StakingError)) throw err;
+ *     const { minContribution, maxContribution } = fundingState(p, node);
+ *     switch (err.code) {
+ *       case "contribution_too_small":
+ *         return `send at least ${formatCoins(minContribution)} coins`;
+ *       case "contribution_too_large":
+ *         return `send at most ${formatCoins(maxContribution)} coins`;
+ *       default:
+ *         return err.message;
+ *     }
+ *   }
+ * }
+ * assert.equal(contribute(40n), "accepted");
+ * assert.equal(contribute(1n), "send at least 10 coins");
+ * assert.equal(contribute(1_000n), "send at most 90.9 coins");
  * ```
  */
 export class StakingError extends CoreError<StakingErrorCode> {}
@@ -179,10 +254,25 @@ export type LifecycleErrorCode =
 /**
  * An event that does not apply to a node in its current state.
  *
- * @example
+ * @example Ignore an uptime proof that comes too soon, as upstream does
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(new LifecycleError("proof_too_soon", "wait").code, "proof_too_soon");
+ * import { newLifecycle, type NodeLifecycle, nextState } from "./lifecycle.ts";
+ * import { PRESETS } from "./params.ts";
+ * const p = PRESETS.devnet;
+ * function onProof(node: NodeLifecycle, epoch: number): NodeLifecycle {
+ *   try {
+ *     return nextState(node, { kind: "proof" }, epoch, p);
+ *   } catch (err) {
+ *     if (err instanceof LifecycleError && err.code === "proof_too_soon") return node;
+ *     throw err; // any other refusal is a caller bug
+ *   }
+ * }
+ * const proved = onProof(nextState(newLifecycle(0), { kind: "funded" }, 0, p), 1);
+ * assert.equal(onProof(proved, 1 + p.proofMinSpacingEpochs - 1), proved);
+ * assert.equal(onProof(proved, 1 + p.proofMinSpacingEpochs).lastProofEpoch, 1 + p.proofMinSpacingEpochs);
+ * const exited = nextState(newLifecycle(0), { kind: "cancelled" }, 0, p);
+ * assert.throws(() => onProof(exited, 5), { code: "invalid_transition" });
  * ```
  */
 export class LifecycleError extends CoreError<LifecycleErrorCode> {}
@@ -213,10 +303,27 @@ export type KeystoreErrorCode =
  * (keystore.md): the passphrase is too short to encrypt with, it is not the
  * one the keystore was made with, or the file was modified after encryption.
  *
- * @example
+ * @example Tell a mistyped passphrase from a damaged file
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(new KeystoreError("wrong_passphrase", "try again").code, "wrong_passphrase");
+ * import { decryptKeystore, encryptKeystore } from "./keystore.ts";
+ * const ks = encryptKeystore({
+ *   secretKey: new Uint8Array(32).fill(1), kind: "node", passphrase: "correct horse battery",
+ *   salt: new Uint8Array(32), nonce: new Uint8Array(24), kdf: { n: 2 ** 10, r: 8, p: 1 },
+ * });
+ * function unlock(file: unknown, passphrase: string): string {
+ *   try {
+ *     return `opened the ${decryptKeystore(file, passphrase).kind} key`;
+ *   } catch (err) {
+ *     if (!(err instanceof KeystoreError)) throw err;
+ *     return err.code === "wrong_passphrase" ? "wrong passphrase, try again" : "the file is damaged: use a backup";
+ *   }
+ * }
+ * assert.equal(unlock(ks, "correct horse battery"), "opened the node key");
+ * assert.equal(unlock(ks, "correct horse staple"), "wrong passphrase, try again");
+ * const cipher = { ...ks.crypto.cipher, params: { nonce: "00".repeat(23) + "01" } };
+ * const damaged = { ...ks, crypto: { ...ks.crypto, cipher } };
+ * assert.equal(unlock(damaged, "correct horse battery"), "the file is damaged: use a backup");
  * ```
  */
 export class KeystoreError extends CoreError<KeystoreErrorCode> {}
@@ -247,12 +354,23 @@ export type RecoveryPhraseErrorCode =
  * `bad_phrase_word`, `position` is the 1-based index of the first unknown word
  * (the message names the word too).
  *
- * @example
+ * @example Point the user at the word to fix
  * ```ts
  * import assert from "node:assert/strict";
- * const err = new RecoveryPhraseError("bad_phrase_word", "word 3 is not a BIP39 word", 3);
- * assert.equal(err.code, "bad_phrase_word");
- * assert.equal(err.position, 3);
+ * import { phraseFromEntropy, validatePhrase } from "./recovery.ts";
+ * const words = phraseFromEntropy(new Uint8Array(32).fill(7)).split(" ");
+ * function check(phrase: string): string {
+ *   try {
+ *     validatePhrase(phrase);
+ *     return "ok";
+ *   } catch (err) {
+ *     if (!(err instanceof RecoveryPhraseError)) throw err;
+ *     return err.code === "bad_phrase_word" ? `check word ${err.position}` : err.code;
+ *   }
+ * }
+ * assert.equal(check(words.join(" ")), "ok");
+ * assert.equal(check(words.map((w, i) => (i === 2 ? "abandn" : w)).join(" ")), "check word 3");
+ * assert.equal(check(words.slice(1).join(" ")), "bad_phrase_length");
  * ```
  */
 export class RecoveryPhraseError extends CoreError<RecoveryPhraseErrorCode> {

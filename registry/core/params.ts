@@ -23,11 +23,24 @@ export const ATOMIC_PER_COIN = 1_000_000_000n;
 /**
  * Most contributors a node may have, operator included (network.md §6).
  *
- * @example Every preset allows ten contributors, operator included
+ * @example A registration naming one contributor too many is refused
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(MAX_CONTRIBUTORS, 10);
- * for (const p of Object.values(PRESETS)) assert.equal(p.maxContributors, MAX_CONTRIBUTORS);
+ * import { stakesFromRegistration } from "./staking.ts";
+ * const p = PRESETS.devnet;
+ * // Split what the operator leaves among `spots` reserved contributors.
+ * const register = (spots: number) =>
+ *   stakesFromRegistration(p, {
+ *     kind: "register_node", network: 3, timestamp: 0, sequence: 1,
+ *     nodePubkey: new Uint8Array(32).fill(1), operator: new Uint8Array(32).fill(2),
+ *     operatorStake: p.operatorMinimum, feeBasisPoints: 0,
+ *     reserved: Array.from({ length: spots }, (_, i) => ({
+ *       wallet: new Uint8Array(32).fill(10 + i),
+ *       amount: (p.stakingRequirement - p.operatorMinimum) / BigInt(MAX_CONTRIBUTORS - 1),
+ *     })),
+ *   }, 0);
+ * assert.equal(register(MAX_CONTRIBUTORS - 1).stakes.length, MAX_CONTRIBUTORS);
+ * assert.throws(() => register(MAX_CONTRIBUTORS), { code: "too_many_contributors" });
  * ```
  */
 export const MAX_CONTRIBUTORS = 10;
@@ -186,12 +199,21 @@ function upstreamRules(
  * unlock after 30 epochs (1 min), small contributors locked 60 epochs, dereg
  * lock 60 epochs.
  *
- * @example
+ * @example Apply the rules of the network a registry runs
  * ```ts
  * import assert from "node:assert/strict";
- * assert.equal(PRESETS.mainnet.stakingRequirement, 25_000n * ATOMIC_PER_COIN);
- * assert.equal(PRESETS.mainnet.operatorMinimum, 6_250n * ATOMIC_PER_COIN);
- * assert.equal(PRESETS.devnet.faucet, true);
+ * import { stakesFromRegistration } from "./staking.ts";
+ * const register = (network: NetworkName, coins: bigint) =>
+ *   stakesFromRegistration(PRESETS[network], {
+ *     kind: "register_node", network: NETWORK_IDS[network], timestamp: 0, sequence: 1,
+ *     nodePubkey: new Uint8Array(32).fill(1), operator: new Uint8Array(32).fill(2),
+ *     operatorStake: coins * ATOMIC_PER_COIN, feeBasisPoints: 0, reserved: [],
+ *   }, 0);
+ * // 6,250 coins is a quarter of mainnet's 25,000: just enough to register there,
+ * assert.equal(register("mainnet", 6_250n).requirement, 25_000n * ATOMIC_PER_COIN);
+ * assert.throws(() => register("mainnet", 6_249n), { code: "operator_stake_too_low" });
+ * // and more than devnet's whole 120-coin requirement (plus 1 %) takes.
+ * assert.throws(() => register("devnet", 6_250n), { code: "stake_over_cap" });
  * ```
  */
 export const PRESETS: Readonly<Record<NetworkName, NetworkParams>> = {
