@@ -23,7 +23,7 @@
 
 import { parseArgs } from "node:util";
 import { RegistryClient } from "../registry/client/api.ts";
-import { ExplorerData } from "./data/source.ts";
+import { ExplorerData } from "./lib/source.ts";
 import { startExplorer } from "./server.ts";
 import {
   keyOf,

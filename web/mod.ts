@@ -22,4 +22,4 @@ export {
   type RunningExplorer,
   startExplorer,
 } from "./server.ts";
-export { ExplorerData, type ExplorerDataOptions } from "./data/source.ts";
+export { ExplorerData, type ExplorerDataOptions } from "./lib/source.ts";

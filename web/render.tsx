@@ -11,7 +11,7 @@ import { renderToString } from "preact-render-to-string";
 import type { InfoView } from "../registry/client/types.ts";
 import type { Assets } from "./bundle.ts";
 import { Layout, type LayoutProps } from "./components/Layout.tsx";
-import type { ExplorerData } from "./data/source.ts";
+import type { ExplorerData } from "./lib/source.ts";
 
 /** What a route gets. */
 export interface Ctx {

@@ -17,7 +17,7 @@ import {
 import type { InfoView } from "../registry/client/types.ts";
 import { toHex } from "../registry/core/bytes.ts";
 import { type Assets, buildAssets } from "./bundle.ts";
-import { ExplorerData, type ExplorerDataOptions } from "./data/source.ts";
+import { ExplorerData, type ExplorerDataOptions } from "./lib/source.ts";
 import { type Ctx, errorPage, type Handler, PageError } from "./render.tsx";
 import { about } from "./routes/about.tsx";
 import { events, eventStream } from "./routes/events.tsx";

@@ -8,11 +8,7 @@
 
 import type { RegistryEventView } from "../../registry/client/types.ts";
 import { EventList } from "../components/EventList.tsx";
-import {
-  eventsAfter,
-  eventsBefore,
-  type EventsFilter,
-} from "../data/events.ts";
+import { eventsAfter, eventsBefore, type EventsFilter } from "../lib/events.ts";
 import { EVENT_KINDS, isKeyHex } from "../format.ts";
 import { LiveEvents } from "../islands/LiveEvents.tsx";
 import { type Ctx, Island, page, PageError } from "../render.tsx";

@@ -12,8 +12,8 @@ import {
   type SeriesPoint,
 } from "../components/charts.tsx";
 import { Coins, Stat, TableWrap, When } from "../components/bits.tsx";
-import { samplePoints } from "../data/history.ts";
-import { proofAge } from "../data/snapshot.ts";
+import { samplePoints } from "../lib/history.ts";
+import { proofAge } from "../lib/snapshot.ts";
 import {
   ATOMIC_PER_COIN,
   EVENT_KINDS,

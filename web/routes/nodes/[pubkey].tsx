@@ -20,7 +20,7 @@ import {
   When,
 } from "../../components/bits.tsx";
 import { EventList } from "../../components/EventList.tsx";
-import { eventsBefore } from "../../data/events.ts";
+import { eventsBefore } from "../../lib/events.ts";
 import {
   formatCoins,
   formatDuration,

@@ -21,8 +21,8 @@ import {
   parseNodeQuery,
   runNodeQuery,
   type SortKey,
-} from "../../data/node_query.ts";
-import { proofAge } from "../../data/snapshot.ts";
+} from "../../lib/node_query.ts";
+import { proofAge } from "../../lib/snapshot.ts";
 import {
   formatCoins,
   formatDuration,

@@ -10,7 +10,7 @@ import {
   TableWrap,
   WalletKey,
 } from "../../components/bits.tsx";
-import { proofAge } from "../../data/snapshot.ts";
+import { proofAge } from "../../lib/snapshot.ts";
 import { formatDuration } from "../../format.ts";
 import { type Ctx, page, PageError } from "../../render.tsx";
 

@@ -16,7 +16,7 @@ import {
   When,
 } from "../../components/bits.tsx";
 import { EventList } from "../../components/EventList.tsx";
-import { eventsBefore } from "../../data/events.ts";
+import { eventsBefore } from "../../lib/events.ts";
 import { formatFee, formatInt, formatTime, statusLabel } from "../../format.ts";
 import { type Ctx, page, PageError } from "../../render.tsx";
 import { parseKeyParam } from "../nodes/[pubkey].tsx";

@@ -15,6 +15,8 @@ import { LIVE_STATUSES } from "../format.ts";
 export interface NodeEntry extends NodeSummaryView {
   /** Unix seconds of the latest uptime proof (registry clock), or null. */
   lastProofAt: number | null;
+  /** `contributed` as a bigint, for sorting and sums. */
+  stake: bigint;
 }
 
 /** Every node at one moment, indexed. */
@@ -56,6 +58,7 @@ export function buildSnapshot(
     lastProofAt: n.lastProofAgeSeconds === null
       ? null
       : options.registryNow - n.lastProofAgeSeconds,
+    stake: BigInt(n.contributed),
   }));
   entries.sort((
     a,
@@ -69,7 +72,7 @@ export function buildSnapshot(
   for (const n of entries) {
     byStatus[n.status] = (byStatus[n.status] ?? 0) + 1;
     const live = LIVE_STATUSES.includes(n.status);
-    if (live) totalStaked += BigInt(n.contributed);
+    if (live) totalStaked += n.stake;
     if (n.status === "active" && n.swarmId !== null) {
       let members = swarmMap.get(n.swarmId);
       if (!members) swarmMap.set(n.swarmId, members = []);

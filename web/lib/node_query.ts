@@ -175,10 +175,7 @@ function comparator(
         (STATUS_ORDER[a.status] ?? 9) - (STATUS_ORDER[b.status] ?? 9)
       );
     case "stake":
-      return then((a, b) => {
-        const x = BigInt(a.contributed), y = BigInt(b.contributed);
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
+      return then((a, b) => compareBig(a.stake, b.stake));
     case "fee":
       return then((a, b) => a.feeBasisPoints - b.feeBasisPoints);
     case "credit":
@@ -201,6 +198,10 @@ function comparator(
         compareVersions(a.storageVersion ?? "0", b.storageVersion ?? "0")
       );
   }
+}
+
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Run a query over a snapshot. */
