@@ -230,21 +230,7 @@ function partition2(
   l: number,
 ): number {
   // `__move_median_to_first(f, f + 1, mid, l - 1)`
-  const x = f + 1;
-  const y = f + ((l - f) >> 1);
-  const z = l - 1;
-  const kx = keys[x]!;
-  const ky = keys[y]!;
-  const kz = keys[z]!;
-  let m: number;
-  if (kx < ky) {
-    if (ky < kz) m = y;
-    else if (kx < kz) m = z;
-    else m = x;
-  } else if (kx < kz) m = x;
-  else if (ky < kz) m = z;
-  else m = y;
-  swap2(keys, vals, f, m);
+  swap2(keys, vals, f, medianOfThree(keys, f + 1, f + ((l - f) >> 1), l - 1));
   // `__unguarded_partition(f + 1, l, f)`
   const pivot = keys[f]!;
   let i = f + 1;
@@ -417,9 +403,23 @@ export function libstdcxxSelect(
   n: number,
   r: number,
 ): number {
-  let f = 0;
-  let l = n;
-  let depth = introsortDepthLimit(n);
+  return libstdcxxSelectIn(keys, vals, 0, n, r, introsortDepthLimit(n));
+}
+
+/**
+ * {@linkcode libstdcxxSelect} continued inside the introsort: `[f, l)` is a
+ * part `__introsort_loop` is called on with `depth` budget left (the whole
+ * array with `introsortDepthLimit(n)` at the start, or a part of a
+ * partition the caller computed itself), and `f <= r < l`.
+ */
+export function libstdcxxSelectIn(
+  keys: Int32Array,
+  vals: Int32Array,
+  f: number,
+  l: number,
+  r: number,
+  depth: number,
+): number {
   while (l - f > THRESHOLD) {
     if (depth === 0) {
       heapSort2(keys, vals, f, l);
@@ -445,3 +445,30 @@ export function libstdcxxSelect(
   }
   return vals[r]!;
 }
+
+/**
+ * `__move_median_to_first(first, first + 1, mid, last - 1)` on `keys`
+ * without moving anything: which of `x`, `y`, `z` libstdc++ swaps to the
+ * front.
+ */
+export function medianOfThree(
+  keys: Int32Array,
+  x: number,
+  y: number,
+  z: number,
+): number {
+  const kx = keys[x]!;
+  const ky = keys[y]!;
+  const kz = keys[z]!;
+  if (kx < ky) {
+    if (ky < kz) return y;
+    if (kx < kz) return z;
+    return x;
+  }
+  if (kx < kz) return x;
+  if (ky < kz) return z;
+  return y;
+}
+
+/** Parts of at most this many entries are not partitioned (`_S_threshold`). */
+export const INSERTION_SORT_THRESHOLD = THRESHOLD;
