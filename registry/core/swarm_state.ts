@@ -317,19 +317,22 @@ export class RootPartition {
     }
     const m = medianOfThree(sizes, 1, n >> 1, n - 1);
     const p = sizes[m]!;
-    const first = sizes[0]!; // K'[m]
+    // Scan K' (K[0] moved to m) without branching on the sizes:
+    // (p - 1 - k) >>> 31 is 1 exactly when k >= p, (k - p - 1) >>> 31 when k <= p.
+    sizes[m] = sizes[0]!;
     const left = this.#left;
     const right = this.#right;
     let lc = 0;
     for (let i = 1; i < n; i++) {
-      const k = i === m ? first : sizes[i]!;
-      if (k >= p) left[lc++] = i;
+      left[lc] = i;
+      lc += (p - 1 - sizes[i]!) >>> 31;
     }
     let rc = 0;
     for (let i = n - 1; i >= 1; i--) {
-      const k = i === m ? first : sizes[i]!;
-      if (k <= p) right[rc++] = i;
+      right[rc] = i;
+      rc += (sizes[i]! - p - 1) >>> 31;
     }
+    sizes[m] = p;
     this.#leftCount = lc;
     this.#rightCount = rc;
     this.#n = n;
