@@ -578,35 +578,44 @@ function sortedNodes(nodes: readonly Uint8Array[]): Uint8Array[] {
 }
 
 /**
- * The set of nodes seen so far, for `duplicate_node`: keyed by the first 53
- * bits of each key, compared in full when two share them; should two
- * different keys ever share them, it falls back to hex strings.
+ * The set of nodes seen so far, for `duplicate_node`: an open-addressing hash
+ * table (linear probing) over a hash of every byte of each key, sized for
+ * `capacity` keys, comparing keys in full on a hash match.
  */
 class SeenNodes {
-  readonly #byPrefix = new Map<number, Uint8Array>();
-  #byHex: Set<string> | undefined;
+  readonly #nodes: Uint8Array[] = [];
+  /** 0 = empty, else 1 + index into #nodes. */
+  readonly #slots: Int32Array;
+  readonly #mask: number;
+
+  constructor(capacity: number) {
+    let size = 16;
+    while (size < 2 * capacity) size *= 2;
+    this.#slots = new Int32Array(size);
+    this.#mask = size - 1;
+  }
 
   /** Record `node`; false if an equal node was recorded before. */
   add(node: Uint8Array): boolean {
-    if (this.#byHex !== undefined) {
-      const hex = toHex(node);
-      if (this.#byHex.has(hex)) return false;
-      this.#byHex.add(hex);
-      return true;
+    // FNV-1a style over all bytes, then a final mix.
+    let h = 0x811C9DC5 ^ node.length;
+    for (let i = 0; i < node.length; i++) {
+      h = Math.imul(h ^ node[i]!, 0x01000193);
     }
-    const key = (((node[0] ?? 0) << 16) | ((node[1] ?? 0) << 8) |
-          (node[2] ?? 0)) * 0x20000000 +
-      (((node[3] ?? 0) << 21) | ((node[4] ?? 0) << 13) |
-        ((node[5] ?? 0) << 5) | ((node[6] ?? 0) >>> 3));
-    const other = this.#byPrefix.get(key);
-    if (other === undefined) {
-      this.#byPrefix.set(key, node);
-      return true;
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2C1B3C6D);
+    h ^= h >>> 12;
+    const slots = this.#slots;
+    const mask = this.#mask;
+    for (let at = h & mask;; at = (at + 1) & mask) {
+      const e = slots[at]!;
+      if (e === 0) {
+        this.#nodes.push(node);
+        slots[at] = this.#nodes.length;
+        return true;
+      }
+      if (bytesEqual(this.#nodes[e - 1]!, node)) return false;
     }
-    if (bytesEqual(other, node)) return false;
-    this.#byHex = new Set([...this.#byPrefix.values()].map(toHex));
-    this.#byHex.add(toHex(node));
-    return true;
   }
 }
 
@@ -659,7 +668,9 @@ export function calcSwarmChanges(
   }
   if (!ascending) ids.sort(compareBigint);
 
-  const seen = new SeenNodes();
+  let total = 0;
+  for (const nodes of swarms.values()) total += nodes.length;
+  const seen = new SeenNodes(total);
   const st = new SwarmState(RULES);
   let unassigned: Uint8Array[] = [];
   for (const id of ids) {

@@ -505,7 +505,8 @@ export class SwarmState {
   readonly excessPool: PoolIndex;
   /** The Robin Hood pool while step 2 runs. */
   stealPool: PoolIndex | undefined;
-  readonly #gaps = new GapHeap();
+  /** Built on the first new swarm id; until then ids are only loaded. */
+  #gaps: GapHeap | undefined;
   readonly #root = new RootPartition();
   // Scratch for sorting (sizes, positions), and the identity 0, 1, ...
   #workKeys = new Int32Array(16);
@@ -612,8 +613,10 @@ export class SwarmState {
     this.excessPool.inserted(at, this.sizes, this.count);
     this.stealPool?.inserted(at, this.sizes, this.count);
     this.#root.invalidate();
-    if (at > 0) this.#gaps.push(this.#order[at - 1]!, id);
-    if (at + 1 < this.count) this.#gaps.push(id, this.#order[at + 1]!);
+    if (this.#gaps !== undefined) {
+      if (at > 0) this.#gaps.push(this.#order[at - 1]!, id);
+      if (at + 1 < this.count) this.#gaps.push(id, this.#order[at + 1]!);
+    }
   }
 
   /** Remove the swarm at `position`; returns its nodes. */
@@ -629,12 +632,15 @@ export class SwarmState {
     this.excessPool.removed(position, size, this.sizes, this.count);
     this.stealPool?.removed(position, size, this.sizes, this.count);
     this.#root.invalidate();
-    this.#gaps.unlink(id);
-    const before = position > 0 ? this.#order[position - 1] : undefined;
-    const after = position < this.count ? this.#order[position] : undefined;
-    if (before !== undefined) {
-      if (after !== undefined) this.#gaps.push(before, after);
-      else this.#gaps.unlink(before);
+    const gaps = this.#gaps;
+    if (gaps !== undefined) {
+      gaps.unlink(id);
+      const before = position > 0 ? this.#order[position - 1] : undefined;
+      const after = position < this.count ? this.#order[position] : undefined;
+      if (before !== undefined) {
+        if (after !== undefined) gaps.push(before, after);
+        else gaps.unlink(before);
+      }
     }
     return nodes;
   }
@@ -645,6 +651,13 @@ export class SwarmState {
     const max = this.#rules.maxSwarmId;
     const first = this.#order[0]!;
     const last = this.#order[this.count - 1]!;
+    if (this.#gaps === undefined) {
+      this.#gaps = new GapHeap();
+      const order = this.#order;
+      for (let i = 0; i + 1 < this.count; i++) {
+        this.#gaps.push(order[i]!, order[i + 1]!);
+      }
+    }
     const gap = this.#gaps.top();
     let maxDist = gap?.size ?? 0n;
     let best = gap?.left ?? first;
