@@ -12,7 +12,7 @@
  * Where upstream sorts swarms by size it uses the unstable `std::sort`, so the
  * order of equal-size swarms is whatever the C++ library does; oxend's Linux
  * builds use GCC's libstdc++, and this port reproduces its `std::sort`
- * exactly ({@linkcode libstdcxxSort}). Everything is pure: the only
+ * exactly (`libstdcxxSort`, `introsort.ts`). Everything is pure: the only
  * randomness is the seeded generator.
  *
  * @module
