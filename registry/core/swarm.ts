@@ -12,15 +12,15 @@
  * Where upstream sorts swarms by size it uses the unstable `std::sort`, so the
  * order of equal-size swarms is whatever the C++ library does; oxend's Linux
  * builds use GCC's libstdc++, and this port reproduces its `std::sort`
- * exactly ({@linkcode libstdcxxSort}). Everything is pure: the only
+ * exactly (`libstdcxxSort`, `introsort.ts`). Everything is pure: the only
  * randomness is the seeded generator.
  *
  * @module
  */
 
-import { compareBytes, toHex } from "./bytes.ts";
+import { bytesEqual, compareBytes, toHex } from "./bytes.ts";
 import { CoreError, DecodeError } from "./errors.ts";
-import { libstdcxxSelect, libstdcxxSortPairs } from "./introsort.ts";
+import { PoolIndex, type SwarmRules, SwarmState } from "./swarm_state.ts";
 
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -150,14 +150,16 @@ export const MAX_SWARM_ID: bigint = U64_MAX - 1n;
 
 const NN = 312;
 const MM = 156;
-const MATRIX_A = 0xB5026F5AA96619E9n;
-const UPPER_MASK = 0xFFFFFFFF80000000n; // most significant 33 bits
-const LOWER_MASK = 0x7FFFFFFFn; // least significant 31 bits
+const TWO_32 = 4294967296;
 
 /**
  * The 64-bit Mersenne Twister, `std::mt19937_64` (Matsumoto & Nishimura 2004,
  * `mt19937-64.c` with `init_genrand64`), the generator upstream seeds with the
  * block hash for `calc_swarm_changes`.
+ *
+ * The state is kept as 32-bit halves, so drawing needs no `bigint`
+ * arithmetic; {@linkcode Mt19937_64.nextIndex} draws a bounded index without
+ * any.
  *
  * @throws {CoreError} `out_of_range` when the seed is not a uint64.
  * @example The first output for the C++ default seed 5489
@@ -168,36 +170,124 @@ const LOWER_MASK = 0x7FFFFFFFn; // least significant 31 bits
  * ```
  */
 export class Mt19937_64 {
-  readonly #mt = new BigUint64Array(NN); // stores reduce mod 2^64
+  readonly #hi = new Uint32Array(NN);
+  readonly #lo = new Uint32Array(NN);
   #mti = NN;
+  #outHi = 0;
+  #outLo = 0;
 
   /** Seed like `std::mt19937_64(seed)` (`init_genrand64`). */
   constructor(seed: bigint) {
     checkU64(seed, "seed");
-    const mt = this.#mt;
-    mt[0] = seed;
-    for (let i = 1; i < NN; i++) {
-      const prev = mt[i - 1]!;
-      mt[i] = 6364136223846793005n * (prev ^ (prev >> 62n)) + BigInt(i);
+    let x = seed;
+    for (let i = 0; i < NN; i++) {
+      if (i > 0) {
+        x = BigInt.asUintN(
+          64,
+          6364136223846793005n * (x ^ (x >> 62n)) + BigInt(i),
+        );
+      }
+      this.#hi[i] = Number(x >> 32n);
+      this.#lo[i] = Number(x & 0xFFFFFFFFn);
     }
+  }
+
+  /**
+   * Regenerate the 312 words in place: `x = (mt[i] & 0xFFFFFFFF80000000) |
+   * (mt[i+1] & 0x7FFFFFFF)`, `mt[i] = mt[i+156] ^ (x >> 1) ^ (x odd ?
+   * 0xB5026F5AA96619E9 : 0)`, indices mod 312.
+   */
+  #twist(): void {
+    const hi = this.#hi;
+    const lo = this.#lo;
+    for (let i = 0; i < NN; i++) {
+      const j = i + 1 < NN ? i + 1 : 0;
+      const k = i + MM < NN ? i + MM : i + MM - NN;
+      const xh = hi[i]!;
+      const xl = (lo[i]! & 0x80000000) | (lo[j]! & 0x7FFFFFFF);
+      let yh = xh >>> 1;
+      let yl = (xl >>> 1) | (xh << 31);
+      if (xl & 1) {
+        yh ^= 0xB5026F5A;
+        yl ^= 0xA96619E9;
+      }
+      hi[i] = hi[k]! ^ yh;
+      lo[i] = lo[k]! ^ yl;
+    }
+    this.#mti = 0;
+  }
+
+  /** Draw and temper the next word into #outHi / #outLo. */
+  #step(): void {
+    if (this.#mti >= NN) this.#twist();
+    const i = this.#mti++;
+    let h = this.#hi[i]!;
+    let l = this.#lo[i]!;
+    // x ^= (x >> 29) & 0x5555555555555555
+    h ^= (h >>> 29) & 0x55555555;
+    l ^= ((l >>> 29) | (this.#hi[i]! << 3)) & 0x55555555;
+    // x ^= (x << 17) & 0x71D67FFFEDA60000
+    h ^= ((h << 17) | (l >>> 15)) & 0x71D67FFF;
+    l ^= (l << 17) & 0xEDA60000;
+    // x ^= (x << 37) & 0xFFF7EEE000000000
+    h ^= (l << 5) & 0xFFF7EEE0;
+    // x ^= x >> 43
+    l ^= h >>> 11;
+    this.#outHi = h >>> 0;
+    this.#outLo = l >>> 0;
   }
 
   /** The next uint64 output (`genrand64_int64`, `operator()`). */
   next(): bigint {
-    const mt = this.#mt;
-    if (this.#mti >= NN) {
-      for (let i = 0; i < NN; i++) {
-        const x = (mt[i]! & UPPER_MASK) | (mt[(i + 1) % NN]! & LOWER_MASK);
-        mt[i] = mt[(i + MM) % NN]! ^ (x >> 1n) ^ ((x & 1n) ? MATRIX_A : 0n);
-      }
-      this.#mti = 0;
+    this.#step();
+    return (BigInt(this.#outHi) << 32n) | BigInt(this.#outLo);
+  }
+
+  /**
+   * `uniformPortable(this, BigInt(n))` as a number, for an integer
+   * `1 <= n <= 2^53`: the same result from the same draws. Bounds up to
+   * 2^26 (every list a swarm computation draws from) need no `bigint`:
+   * `(2^64-1) % n` comes from `2^32 % n`, and `x / (secureMax / n)` from a
+   * double-precision quotient whose error is far below the distance to the
+   * next integer unless the quotient is within 2^-20 of one, in which case
+   * the exact division decides.
+   *
+   * @throws {CoreError} `out_of_range` for any other `n`.
+   * @example The same as uniformPortable
+   * ```ts
+   * import assert from "node:assert/strict";
+   * const a = new Mt19937_64(7n);
+   * const b = new Mt19937_64(7n);
+   * for (const n of [1, 7, 1000, 2 ** 40]) {
+   *   assert.equal(a.nextIndex(n), Number(uniformPortable(b, BigInt(n))));
+   * }
+   * ```
+   */
+  nextIndex(n: number): number {
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new CoreError(
+        "out_of_range",
+        `uniform bound must be an integer in [1, 2^53], got ${n}`,
+      );
     }
-    let x = mt[this.#mti++]!;
-    x ^= (x >> 29n) & 0x5555555555555555n;
-    x ^= (x << 17n) & 0x71D67FFFEDA60000n;
-    x ^= (x << 37n) & 0xFFF7EEE000000000n;
-    x ^= x >> 43n;
-    return x;
+    if (n > 0x4000000) return Number(uniformPortable(this, BigInt(n)));
+    const m = TWO_32 % n;
+    const rem = ((m * m) % n + n - 1) % n; // (2^64 - 1) % n
+    // secureMax = 2^64 - 1 - rem = 0xFFFFFFFF : (0xFFFFFFFF - rem)
+    const limitLo = 0xFFFFFFFF - rem;
+    let h: number;
+    let l: number;
+    do {
+      this.#step();
+      h = this.#outHi;
+      l = this.#outLo;
+    } while (h === 0xFFFFFFFF && l >= limitLo);
+    // x / (secureMax / n), secureMax / n = (2^64 - 1 - rem) / n exactly
+    const t = ((h * TWO_32 + l) * n) / (18446744073709551615 - rem);
+    const k = Math.floor(t);
+    if (t - k > 1 / 1048576 && k + 1 - t > 1 / 1048576) return k;
+    const x = (BigInt(h) << 32n) | BigInt(l);
+    return Number(x / ((U64_MAX - BigInt(rem)) / BigInt(n)));
   }
 }
 
@@ -231,9 +321,9 @@ export function uniformPortable(rng: Mt19937_64, n: bigint): bigint {
   return x / (secureMax / n);
 }
 
-/** `uniformPortable` for a small positive count, as a number. */
+/** `uniformPortable` for a positive count, as a number. */
 function pick(rng: Mt19937_64, n: number): number {
-  return Number(uniformPortable(rng, BigInt(n)));
+  return rng.nextIndex(n);
 }
 
 /**
@@ -315,7 +405,9 @@ function newSwarmIdSorted(ids: readonly bigint[]): bigint {
  * ```
  */
 export function newSwarmId(ids: readonly bigint[]): bigint {
-  for (const id of ids) {
+  let ascending = true;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
     checkU64(id, "swarm id");
     if (id > MAX_SWARM_ID) {
       throw new CoreError(
@@ -323,8 +415,9 @@ export function newSwarmId(ids: readonly bigint[]): bigint {
         `swarm id ${id} is above MAX_SWARM_ID`,
       );
     }
+    if (i > 0 && ids[i - 1]! > id) ascending = false;
   }
-  return newSwarmIdSorted([...ids].sort(compareBigint));
+  return newSwarmIdSorted(ascending ? ids : [...ids].sort(compareBigint));
 }
 
 // ---------------------------------------------------------------------------
@@ -333,391 +426,17 @@ export function newSwarmId(ids: readonly bigint[]): bigint {
 //
 // Upstream rebuilds and re-sorts its lists from scratch at every step: one
 // std::sort of all swarms per assigned node, one scan of every node per pick
-// from an excess pool, one scan of all ids per new swarm id. The state below
-// keeps the same information indexed, so each step costs what it must and
-// the outcome (and every random draw, in order) is exactly upstream's:
-//
-// - swarms in id order as parallel typed arrays (size, handle), so the sort
-//   input is one memcpy, and "which swarm is at position i of the sorted
-//   list" is answered by following libstdc++'s introsort only into the part
-//   holding i (libstdcxxSelect) instead of sorting everything;
-// - a histogram of sizes, for the percentile sizes, the total excess and the
-//   number of starving swarms;
-// - block sums of the excess pools, so a pool entry is found without
-//   building the pool;
-// - a heap of the gaps between consecutive ids, for get_new_swarm_id.
+// from an excess pool, one scan of all ids per new swarm id. SwarmState
+// (swarm_state.ts) keeps the same information indexed, so each step below
+// costs what it must while the outcome, and every random draw in its order,
+// is exactly upstream's.
 
-/** Positions per block of a {@linkcode PoolIndex}. */
-const POOL_BLOCK = 64;
-
-/**
- * `get_excess_pool(threshold)` without building it: the pool lists every node
- * of every swarm larger than `threshold`, swarms in id order; block sums of
- * those sizes over id-order positions find pool entry `x` in
- * O(swarms / POOL_BLOCK + POOL_BLOCK).
- */
-class PoolIndex {
-  readonly threshold: number;
-  #blocks = new Int32Array(0);
-  #valid = false;
-  /** The pool's size (entries). */
-  total = 0;
-
-  constructor(threshold: number) {
-    this.threshold = threshold;
-  }
-
-  /** Forget the block sums (positions shifted); rebuilt on next use. */
-  invalidate(): void {
-    this.#valid = false;
-  }
-
-  #build(sizes: Int32Array, count: number): void {
-    const nBlocks = Math.ceil(count / POOL_BLOCK);
-    if (this.#blocks.length < nBlocks) {
-      this.#blocks = new Int32Array(Math.max(nBlocks, 2 * this.#blocks.length));
-    }
-    const t = this.threshold;
-    let total = 0;
-    for (let b = 0; b < nBlocks; b++) {
-      let sum = 0;
-      const end = Math.min(count, (b + 1) * POOL_BLOCK);
-      for (let i = b * POOL_BLOCK; i < end; i++) {
-        const s = sizes[i]!;
-        if (s > t) sum += s;
-      }
-      this.#blocks[b] = sum;
-      total += sum;
-    }
-    this.total = total;
-    this.#valid = true;
-  }
-
-  /** The swarm at `position` changed size from `before` to `after`. */
-  update(position: number, before: number, after: number): void {
-    if (!this.#valid) return;
-    const t = this.threshold;
-    const d = (after > t ? after : 0) - (before > t ? before : 0);
-    if (d !== 0) {
-      this.#blocks[(position / POOL_BLOCK) | 0]! += d;
-      this.total += d;
-    }
-  }
-
-  /** Make sure the sums describe `sizes[0 .. count)`; returns the pool size. */
-  size(sizes: Int32Array, count: number): number {
-    if (!this.#valid) this.#build(sizes, count);
-    return this.total;
-  }
-
-  /** Pool entry `x` (< size): the id-order position of its swarm and its index there. */
-  find(sizes: Int32Array, count: number, x: number): [number, number] {
-    if (!this.#valid) this.#build(sizes, count);
-    let b = 0;
-    while (x >= this.#blocks[b]!) x -= this.#blocks[b++]!;
-    const t = this.threshold;
-    for (let i = b * POOL_BLOCK;; i++) {
-      const s = sizes[i]!;
-      if (s <= t) continue;
-      if (x < s) return [i, x];
-      x -= s;
-    }
-  }
-}
-
-/** A gap between consecutive swarm ids (`left` < `right`, no id between). */
-interface Gap {
-  readonly size: bigint;
-  readonly left: bigint;
-  readonly right: bigint;
-}
-
-/** Heap order for get_new_swarm_id: larger gap first, then the lower (earlier) one. */
-function gapBefore(a: Gap, b: Gap): boolean {
-  return a.size > b.size || (a.size === b.size && a.left < b.left);
-}
-
-/**
- * `get_new_swarm_id` kept up to date: a max-heap of the gaps between
- * consecutive ids with lazy deletion (an entry counts only while its two ids
- * are still neighbours), plus the wrap-around gap from the last id to the
- * first, which only wins when strictly larger.
- */
-class GapHeap {
-  readonly #heap: Gap[] = [];
-  /** id -> the next larger id, for every id but the largest. */
-  readonly #next = new Map<bigint, bigint>();
-
-  push(left: bigint, right: bigint): void {
-    this.#next.set(left, right);
-    const heap = this.#heap;
-    const gap: Gap = { size: right - left, left, right };
-    let i = heap.length;
-    heap.push(gap);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!gapBefore(gap, heap[parent]!)) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = gap;
-  }
-
-  /** `id` is now the largest id (or gone): it has no gap to its right. */
-  unlink(id: bigint): void {
-    this.#next.delete(id);
-  }
-
-  #pop(): void {
-    const heap = this.#heap;
-    const last = heap.pop()!;
-    if (heap.length === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= heap.length) break;
-      const r = l + 1;
-      const c = r < heap.length && gapBefore(heap[r]!, heap[l]!) ? r : l;
-      if (!gapBefore(heap[c]!, last)) break;
-      heap[i] = heap[c]!;
-      i = c;
-    }
-    heap[i] = last;
-  }
-
-  /** The largest gap between current neighbours, first on ties, if any. */
-  top(): Gap | undefined {
-    const heap = this.#heap;
-    while (heap.length > 0) {
-      const g = heap[0]!;
-      if (this.#next.get(g.left) === g.right) return g;
-      this.#pop();
-    }
-    return undefined;
-  }
-}
-
-/**
- * Upstream's `swarm_snode_map_t` (swarm id -> node vector, iterated in id
- * order) with the indexes described above. A swarm has a fixed handle (its
- * index in `#ids` / `#members`) and a position in id order that shifts when a
- * swarm is added or removed before it.
- */
-class SwarmState {
-  readonly #ids: bigint[] = [];
-  readonly #members: Uint8Array[][] = [];
-  /** Swarm ids in ascending order (position -> id). */
-  readonly #order: bigint[] = [];
-  /** Position -> size. */
-  sizes = new Int32Array(16);
-  /** Position -> handle. */
-  #handles = new Int32Array(16);
-  /** Number of swarms. */
-  count = 0;
-  /** Size -> number of swarms of that size. */
-  readonly #hist: number[] = [];
-  /** Sum over swarms of max(0, size - EXCESS_BASE) (`calc_excess`). */
-  excess = 0;
-  /** Swarms with fewer than MIN_SWARM_SIZE nodes. */
-  starving = 0;
-  /** The pool of `create_new_swarm_from_excess`. */
-  readonly excessPool = new PoolIndex(EXCESS_BASE);
-  /** The Robin Hood pool while step 2 runs. */
-  stealPool: PoolIndex | undefined;
-  readonly #gaps = new GapHeap();
-  // Scratch arrays for sorting (sizes, positions) and the identity 0, 1, ...
-  workKeys = new Int32Array(16);
-  workPositions = new Int32Array(16);
-  #iota = Int32Array.from({ length: 16 }, (_, i) => i);
-
-  #grow(): void {
-    const cap = 2 * this.sizes.length;
-    const grown = (a: Int32Array) => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.sizes = grown(this.sizes);
-    this.#handles = grown(this.#handles);
-    this.workKeys = new Int32Array(cap);
-    this.workPositions = new Int32Array(cap);
-    this.#iota = Int32Array.from({ length: cap }, (_, i) => i);
-  }
-
-  #count(size: number, sign: 1 | -1): void {
-    const hist = this.#hist;
-    while (hist.length <= size) hist.push(0);
-    hist[size]! += sign;
-    if (size > EXCESS_BASE) this.excess += sign * (size - EXCESS_BASE);
-    if (size < MIN_SWARM_SIZE) this.starving += sign;
-  }
-
-  /** The swarm id at `position`. */
-  idAt(position: number): bigint {
-    return this.#order[position]!;
-  }
-
-  /** The nodes of the swarm at `position` (upstream's vector, in order). */
-  membersAt(position: number): Uint8Array[] {
-    return this.#members[this.#handles[position]!]!;
-  }
-
-  #setSize(position: number, after: number): void {
-    const before = this.sizes[position]!;
-    this.sizes[position] = after;
-    this.#count(before, -1);
-    this.#count(after, 1);
-    this.excessPool.update(position, before, after);
-    this.stealPool?.update(position, before, after);
-  }
-
-  /** Append `node` to the swarm at `position`. */
-  push(position: number, node: Uint8Array): void {
-    this.membersAt(position).push(node);
-    this.#setSize(position, this.sizes[position]! + 1);
-  }
-
-  /** Erase the node at `index` of the swarm at `position`, keeping the others in order. */
-  takeAt(position: number, index: number): Uint8Array {
-    const node = this.membersAt(position).splice(index, 1)[0]!;
-    this.#setSize(position, this.sizes[position]! - 1);
-    return node;
-  }
-
-  /** Where `id` is or would go in id order. */
-  #slot(id: bigint): number {
-    const order = this.#order;
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (order[mid]! < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** Insert a swarm (`emplace` into the map); ids must be new. */
-  add(id: bigint, nodes: Uint8Array[]): void {
-    const at = this.#slot(id);
-    if (this.#order[at] === id && at < this.count) {
-      // Upstream's emplace would fail and drop these nodes; get_new_swarm_id
-      // cannot return a used id unless the ids cover the whole ring.
-      throw new CoreError(
-        "swarm_id_exhausted",
-        `new swarm id ${id} is already in use`,
-      );
-    }
-    if (this.count === this.sizes.length) this.#grow();
-    const handle = this.#ids.length;
-    this.#ids.push(id);
-    this.#members.push(nodes);
-    this.#order.splice(at, 0, id);
-    this.sizes.copyWithin(at + 1, at, this.count);
-    this.#handles.copyWithin(at + 1, at, this.count);
-    this.sizes[at] = nodes.length;
-    this.#handles[at] = handle;
-    this.count++;
-    this.#count(nodes.length, 1);
-    this.excessPool.invalidate();
-    this.stealPool?.invalidate();
-    if (at > 0) this.#gaps.push(this.#order[at - 1]!, id);
-    if (at + 1 < this.count) this.#gaps.push(id, this.#order[at + 1]!);
-  }
-
-  /** Remove the swarm at `position`; returns its nodes. */
-  removeAt(position: number): Uint8Array[] {
-    const nodes = this.membersAt(position);
-    const id = this.#order[position]!;
-    this.#count(this.sizes[position]!, -1);
-    this.#order.splice(position, 1);
-    this.sizes.copyWithin(position, position + 1, this.count);
-    this.#handles.copyWithin(position, position + 1, this.count);
-    this.count--;
-    this.excessPool.invalidate();
-    this.stealPool?.invalidate();
-    this.#gaps.unlink(id);
-    const before = position > 0 ? this.#order[position - 1] : undefined;
-    const after = position < this.count ? this.#order[position] : undefined;
-    if (before !== undefined) {
-      if (after !== undefined) this.#gaps.push(before, after);
-      else this.#gaps.unlink(before);
-    }
-    return nodes;
-  }
-
-  /** `get_new_swarm_id` of the current ids. */
-  newSwarmId(): bigint {
-    if (this.count === 0) return 0n;
-    const first = this.#order[0]!;
-    const last = this.#order[this.count - 1]!;
-    const gap = this.#gaps.top();
-    let maxDist = gap?.size ?? 0n;
-    let best = gap?.left ?? first;
-    // The gap from the last id round to the first: MAX_SWARM_ID and 0 are one apart.
-    const wrap = MAX_SWARM_ID - last + first + 1n;
-    if (wrap > maxDist) {
-      maxDist = wrap;
-      best = last;
-    }
-    const diff = maxDist / 2n;
-    const toMax = MAX_SWARM_ID - best;
-    return diff > toMax ? diff - toMax - 1n : best + diff;
-  }
-
-  /** The size at index `k` of the swarms sorted by size. */
-  sizeAtRank(k: number): number {
-    const hist = this.#hist;
-    let seen = 0;
-    for (let s = 0;; s++) {
-      seen += hist[s]!;
-      if (seen > k) return s;
-    }
-  }
-
-  /** Number of swarms with at most `size` nodes. */
-  countAtMost(size: number): number {
-    const hist = this.#hist;
-    let n = 0;
-    for (let s = 0; s <= size && s < hist.length; s++) n += hist[s]!;
-    return n;
-  }
-
-  /** Sum of `size - MIN_SWARM_SIZE` over swarms larger than `threshold` (the pool's excess). */
-  excessAbove(threshold: number): number {
-    const hist = this.#hist;
-    let e = 0;
-    for (let s = hist.length - 1; s > threshold; s--) {
-      e += hist[s]! * (s - MIN_SWARM_SIZE);
-    }
-    return e;
-  }
-
-  /** Load the sort input: sizes and positions in id order (`calc_swarm_sizes`). */
-  loadSortInput(): void {
-    this.workKeys.set(this.sizes.subarray(0, this.count));
-    this.workPositions.set(this.#iota.subarray(0, this.count));
-  }
-
-  /** The id-order position of the first swarm with fewer than MIN_SWARM_SIZE nodes, or -1. */
-  firstStarving(): number {
-    if (this.starving === 0) return -1;
-    const sizes = this.sizes;
-    for (let i = 0; i < this.count; i++) {
-      if (sizes[i]! < MIN_SWARM_SIZE) return i;
-    }
-    return -1;
-  }
-
-  /** The map upstream returns: ids ascending, each with its node vector. */
-  toMap(): Map<bigint, Uint8Array[]> {
-    const out = new Map<bigint, Uint8Array[]>();
-    for (let i = 0; i < this.count; i++) {
-      out.set(this.#order[i]!, this.membersAt(i));
-    }
-    return out;
-  }
-}
+/** The constants the indexed state needs. */
+const RULES: SwarmRules = {
+  minSwarmSize: MIN_SWARM_SIZE,
+  excessBase: EXCESS_BASE,
+  maxSwarmId: MAX_SWARM_ID,
+};
 
 /**
  * `create_new_swarm_from_excess`: unless a swarm is starving, while the total
@@ -764,9 +483,7 @@ function assignSnodes(
     const n = st.count;
     const percentileIndex = Math.floor((percentile * (n - 1)) / 100);
     const upper = st.countAtMost(st.sizeAtRank(percentileIndex)) - 1;
-    const r = pick(rng, upper + 1);
-    st.loadSortInput();
-    st.push(libstdcxxSelect(st.workKeys, st.workPositions, n, r), node);
+    st.push(st.positionAtSortedIndex(pick(rng, upper + 1)), node);
     createNewSwarmFromExcess(st, rng);
   }
 }
@@ -781,10 +498,8 @@ function assignSnodes(
  */
 function robinHood(st: SwarmState, rng: Mt19937_64): void {
   const n = st.count;
-  st.loadSortInput();
-  const sizes = st.workKeys; // the sizes when sorted, like upstream's swarm_size
-  const positions = st.workPositions;
-  libstdcxxSortPairs(sizes, positions, n);
+  // Entry i: the size when sorted (upstream's swarm_size) and id-order position.
+  const { sizes, positions } = st.sortedBySize();
   const percentileIndex = Math.floor(
     (STEALING_SWARM_UPPER_PERCENTILE * (n - 1)) / 100,
   );
@@ -814,6 +529,93 @@ function robinHood(st: SwarmState, rng: Mt19937_64): void {
     }
   } finally {
     st.stealPool = undefined;
+  }
+}
+
+/** The first 4 bytes as an unsigned number (missing bytes count as 0). */
+function prefix32(b: Uint8Array): number {
+  return (b[0] ?? 0) * 0x1000000 +
+    (((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0));
+}
+
+/** A copy of `nodes` in bytewise order (upstream: the pubkey-sorted list). */
+function sortedNodes(nodes: readonly Uint8Array[]): Uint8Array[] {
+  const n = nodes.length;
+  const out = nodes.slice();
+  if (n <= 32) {
+    for (let i = 1; i < n; i++) {
+      const x = out[i]!;
+      let j = i;
+      while (j > 0 && compareBytes(x, out[j - 1]!) < 0) {
+        out[j] = out[j - 1]!;
+        j--;
+      }
+      out[j] = x;
+    }
+    return out;
+  }
+  if (n >= 1 << 21) return out.sort(compareBytes);
+  // Large lists (a bulk registration): sort (4-byte prefix, index) pairs as
+  // doubles with the engine's numeric sort, then order each run of equal
+  // prefixes bytewise.
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = prefix32(nodes[i]!) * 2097152 + i;
+  packed.sort();
+  for (let i = 0; i < n;) {
+    const p = Math.floor(packed[i]! / 2097152);
+    let j = i;
+    while (j < n && Math.floor(packed[j]! / 2097152) === p) {
+      out[j] = nodes[packed[j]! % 2097152]!;
+      j++;
+    }
+    if (j - i > 1) {
+      const run = out.slice(i, j).sort(compareBytes);
+      for (let k = i; k < j; k++) out[k] = run[k - i]!;
+    }
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * The set of nodes seen so far, for `duplicate_node`: an open-addressing hash
+ * table (linear probing) over a hash of every byte of each key, sized for
+ * `capacity` keys, comparing keys in full on a hash match.
+ */
+class SeenNodes {
+  readonly #nodes: Uint8Array[] = [];
+  /** 0 = empty, else 1 + index into #nodes. */
+  readonly #slots: Int32Array;
+  readonly #mask: number;
+
+  constructor(capacity: number) {
+    let size = 16;
+    while (size < 2 * capacity) size *= 2;
+    this.#slots = new Int32Array(size);
+    this.#mask = size - 1;
+  }
+
+  /** Record `node`; false if an equal node was recorded before. */
+  add(node: Uint8Array): boolean {
+    // FNV-1a style over all bytes, then a final mix.
+    let h = 0x811C9DC5 ^ node.length;
+    for (let i = 0; i < node.length; i++) {
+      h = Math.imul(h ^ node[i]!, 0x01000193);
+    }
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2C1B3C6D);
+    h ^= h >>> 12;
+    const slots = this.#slots;
+    const mask = this.#mask;
+    for (let at = h & mask;; at = (at + 1) & mask) {
+      const e = slots[at]!;
+      if (e === 0) {
+        this.#nodes.push(node);
+        slots[at] = this.#nodes.length;
+        return true;
+      }
+      if (bytesEqual(this.#nodes[e - 1]!, node)) return false;
+    }
   }
 }
 
@@ -859,23 +661,27 @@ export function calcSwarmChanges(
 ): Map<bigint, Uint8Array[]> {
   checkU64(seed, "seed");
   const ids = [...swarms.keys()];
-  for (const id of ids) checkU64(id, "swarm id");
-  ids.sort(compareBigint);
+  let ascending = true;
+  for (let i = 0; i < ids.length; i++) {
+    checkU64(ids[i]!, "swarm id");
+    if (i > 0 && ids[i - 1]! > ids[i]!) ascending = false;
+  }
+  if (!ascending) ids.sort(compareBigint);
 
-  const seen = new Set<string>();
-  const st = new SwarmState();
+  let total = 0;
+  for (const nodes of swarms.values()) total += nodes.length;
+  const seen = new SeenNodes(total);
+  const st = new SwarmState(RULES);
   let unassigned: Uint8Array[] = [];
   for (const id of ids) {
-    const nodes = [...swarms.get(id)!].sort(compareBytes);
+    const nodes = sortedNodes(swarms.get(id)!);
     for (const node of nodes) {
-      const hex = toHex(node);
-      if (seen.has(hex)) {
+      if (!seen.add(node)) {
         throw new CoreError(
           "duplicate_node",
-          `node ${hex} appears more than once`,
+          `node ${toHex(node)} appears more than once`,
         );
       }
-      seen.add(hex);
     }
     if (id === UNASSIGNED_SWARM_ID) unassigned = nodes;
     else st.add(id, nodes);

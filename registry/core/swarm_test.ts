@@ -340,6 +340,62 @@ Deno.test("uniformPortable rejects draws at or above secureMax", () => {
   assert.equal(uniformPortable(r2, U64_MAX), s2.next());
 });
 
+Deno.test("Mt19937_64.nextIndex draws exactly what uniformPortable draws", () => {
+  const bounds = [
+    1,
+    2,
+    3,
+    5,
+    7,
+    100,
+    1428,
+    14285,
+    (1 << 20) + 1,
+    0x4000000 - 1,
+    0x4000000,
+    0x4000001,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 40 + 3,
+    Number.MAX_SAFE_INTEGER,
+  ];
+  fc.assert(
+    fc.property(
+      arbSeed,
+      fc.array(
+        fc.oneof(
+          fc.constantFrom(...bounds),
+          fc.integer({ min: 1, max: 1 << 26 }),
+        ),
+        { minLength: 50, maxLength: 400, size: "max" },
+      ),
+      (seed, ns) => {
+        const a = new Mt19937_64(seed);
+        const b = new Mt19937_64(seed);
+        for (const n of ns) {
+          assert.equal(
+            a.nextIndex(n),
+            Number(uniformPortable(b, BigInt(n))),
+            `n=${n}`,
+          );
+        }
+        assert.equal(a.next(), b.next()); // the same number of draws consumed
+      },
+    ),
+    { numRuns: 100 },
+  );
+  // Many draws with bounds whose quotient often lands near an integer.
+  const a = new Mt19937_64(1n);
+  const b = new Mt19937_64(1n);
+  for (let i = 0; i < 100_000; i++) {
+    const n = [2, 3, 64, 1 << 25][i & 3]!;
+    assert.equal(a.nextIndex(n), Number(uniformPortable(b, BigInt(n))));
+  }
+  for (const bad of [0, -1, 1.5, 2 ** 53 + 2, NaN]) {
+    assert.throws(() => a.nextIndex(bad), { code: "out_of_range" });
+  }
+});
+
 Deno.test("uniformPortable rejects bounds outside [1, 2^64-1]", () => {
   const rng = new Mt19937_64(1n);
   for (const n of [0n, -1n, 1n << 64n]) {
@@ -702,6 +758,47 @@ Deno.test("calcSwarmChanges: an empty swarm at the 75th percentile blocks steali
   // Nothing stolen: the empty swarms are dissolved (they have no nodes) and swarm 5 is intact.
   assert.deepEqual(hexOf(out), [["5", rich.map(toHex).sort()]]);
   assert.deepEqual(hexOf(out), hexOf(referenceCalcSwarmChanges(input, 3n)));
+});
+
+Deno.test("calcSwarmChanges sorts members bytewise and spots duplicates even when keys share long prefixes", () => {
+  // 200 keys equal in their first 30 bytes, plus keys of other lengths that
+  // are prefixes of each other: the member order must still be bytewise.
+  const shared = Array.from({ length: 200 }, (_, i) => {
+    const k = new Uint8Array(32).fill(7);
+    k[30] = i >> 3;
+    k[31] = (i * 37) & 0xff;
+    return k;
+  });
+  const short = [[1], [1, 0], [1, 0, 0], [0], [], [1, 0, 0, 0, 0, 0, 0, 1]].map(
+    (b) => new Uint8Array(b),
+  );
+  const input = new Map<bigint, Uint8Array[]>([
+    [UNASSIGNED_SWARM_ID, [...shared].reverse()],
+    [5n, short],
+  ]);
+  const out = calcSwarmChanges(input, 99n);
+  assert.deepEqual(hexOf(out), hexOf(referenceCalcSwarmChanges(input, 99n)));
+  // A duplicate among them, far apart in input order.
+  const dup = new Uint8Array(shared[150]!);
+  assert.throws(
+    () =>
+      calcSwarmChanges(
+        new Map([[UNASSIGNED_SWARM_ID, [...shared, dup]], [5n, short]]),
+        1n,
+      ),
+    {
+      code: "duplicate_node",
+      message: `node ${toHex(dup)} appears more than once`,
+    },
+  );
+  assert.throws(
+    () =>
+      calcSwarmChanges(
+        new Map([[1n, [new Uint8Array([1, 0])]], [5n, short]]),
+        1n,
+      ),
+    { code: "duplicate_node", message: "node 0100 appears more than once" },
+  );
 });
 
 Deno.test("calcSwarmChanges rejects duplicate nodes and out-of-range ids or seeds", () => {
