@@ -10,7 +10,6 @@ import { fromHex } from "./core/bytes.ts";
 import { verifyNodeList } from "./core/nodelist.ts";
 import { networkParams } from "./core/params.ts";
 import { Registry } from "./registry.ts";
-import { StreamCloser } from "./runtime/stream_closer.ts";
 import { openSqliteStore } from "./store/store.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -522,40 +521,4 @@ Deno.test("service: an existing database is never given a new key silently, nor 
       /^error: cannot open the database .*: this database belongs to mainnet, not devnet\n$/,
     );
   });
-});
-
-Deno.test("StreamCloser: ends open event streams and leaves other responses alone", async () => {
-  const closer = new StreamCloser();
-  const plain = new Response("hi");
-  assert.equal(closer.wrap(plain), plain);
-  let cancelled = false;
-  const source = new ReadableStream<Uint8Array>({
-    start(c) {
-      c.enqueue(new TextEncoder().encode("data: 1\n\n"));
-    },
-    cancel() {
-      cancelled = true;
-    },
-  });
-  const wrapped = closer.wrap(
-    new Response(source, { headers: { "content-type": "text/event-stream" } }),
-  );
-  assert.equal(wrapped.headers.get("content-type"), "text/event-stream");
-  const reader = wrapped.body!.getReader();
-  assert.equal(
-    new TextDecoder().decode((await reader.read()).value),
-    "data: 1\n\n",
-  );
-  assert.equal(closer.size, 1);
-  closer.closeAll();
-  assert.equal((await reader.read()).done, true);
-  assert.equal(cancelled, true);
-  assert.equal(closer.size, 0);
-  // Streams opened after closeAll end at once.
-  const late = closer.wrap(
-    new Response(new ReadableStream(), {
-      headers: { "content-type": "text/event-stream" },
-    }),
-  );
-  assert.equal((await late.body!.getReader().read()).done, true);
 });

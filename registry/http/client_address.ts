@@ -63,6 +63,24 @@ function expandIpv6(address: string): number[] | null {
 }
 
 /**
+ * Whether `text` is an IPv4 or IPv6 address.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(isIpAddress("10.0.0.1"), true);
+ * assert.equal(isIpAddress("2001:db8::1"), true);
+ * assert.equal(isIpAddress("proxy.local"), false);
+ * ```
+ */
+export function isIpAddress(text: string): boolean {
+  const a = normalizeAddress(text);
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(a);
+  if (v4) return v4.slice(1).every((b) => Number(b) <= 255);
+  return expandIpv6(a) !== null;
+}
+
+/**
  * The key per-client limits count under: an IPv4 address as is, an IPv6
  * address's /64.
  *

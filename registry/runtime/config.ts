@@ -23,6 +23,8 @@ import {
 } from "../core/params.ts";
 import { toHex } from "../core/bytes.ts";
 import type { LogFormat, LogLevel } from "./log.ts";
+import { isIpAddress, normalizeAddress } from "../http/client_address.ts";
+import { parseRate, type Rate } from "../http/rate_limit.ts";
 import type { GenesisAllocation } from "../registry.ts";
 
 /** A configuration mistake; the message is shown to the operator. */
@@ -74,6 +76,34 @@ export interface Config {
     concurrency: number;
     /** Per-test timeout, milliseconds. */
     timeoutMs: number;
+  };
+  /** Connection and stream limits of the HTTP server. */
+  http: {
+    /** A request's headers must be complete within this long, ms. */
+    headerTimeoutMs: number;
+    /** The whole request within this long, ms. */
+    requestTimeoutMs: number;
+    /** Idle keep-alive connections close after this long, ms. */
+    keepAliveTimeoutMs: number;
+    /** Connections at once. */
+    maxConnections: number;
+    /** Connections at once per client address. */
+    maxConnectionsPerClient: number;
+    /** Event streams at once. */
+    maxStreams: number;
+    /** Event streams at once per client address. */
+    maxStreamsPerClient: number;
+    /** Reverse proxies whose X-Forwarded-For is believed (normalised addresses). */
+    trustedProxies: string[];
+  };
+  /** Rate limits; null is no limit. */
+  rateLimits: {
+    /** Signed writes per client address. */
+    writes: Rate | null;
+    /** Faucet payments per wallet. */
+    faucetPerWallet: Rate | null;
+    /** Faucet payments in all. */
+    faucetGlobal: Rate | null;
   };
 }
 
@@ -215,6 +245,92 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "5000",
     help: "per-test timeout (connect, answer and body), 100 to 60000",
   },
+  {
+    flag: "header-timeout-ms",
+    env: "REGISTRY_HEADER_TIMEOUT_MS",
+    value: "MS",
+    default: "10000",
+    help:
+      "a request's line and headers must arrive within this long after it starts (the connection opens, or the previous response ends), else `408 request_timeout` and the connection is closed; 1000 to 60000",
+  },
+  {
+    flag: "request-timeout-ms",
+    env: "REGISTRY_REQUEST_TIMEOUT_MS",
+    value: "MS",
+    default: "30000",
+    help:
+      "the same for the whole request, body included; 1000 to 120000, at least the header timeout",
+  },
+  {
+    flag: "keep-alive-timeout-ms",
+    env: "REGISTRY_KEEP_ALIVE_TIMEOUT_MS",
+    value: "MS",
+    default: "5000",
+    help:
+      "an idle keep-alive connection is closed after this long; 100 to 120000",
+  },
+  {
+    flag: "max-connections",
+    env: "REGISTRY_MAX_CONNECTIONS",
+    value: "N",
+    default: "1000",
+    help:
+      "connections open at once; at the cap a new one closes the oldest idle one (no request in progress), or is answered `503 server_busy`; 1 to 100000",
+  },
+  {
+    flag: "max-connections-per-client",
+    env: "REGISTRY_MAX_CONNECTIONS_PER_CLIENT",
+    value: "N",
+    default: "100",
+    help:
+      "the same per client address (IPv6: per /64; trusted proxies are exempt), else `429 too_many_connections`; 1 to 100000",
+  },
+  {
+    flag: "max-streams",
+    env: "REGISTRY_MAX_STREAMS",
+    value: "N",
+    default: "256",
+    help:
+      "event streams (`/v1/events`) open at once, else `503 server_busy` with `Retry-After`; 1 to 100000",
+  },
+  {
+    flag: "max-streams-per-client",
+    env: "REGISTRY_MAX_STREAMS_PER_CLIENT",
+    value: "N",
+    default: "8",
+    help:
+      "event streams per client address, else `429 too_many_streams` with `Retry-After`; 1 to 100000",
+  },
+  {
+    flag: "write-rate",
+    env: "REGISTRY_WRITE_RATE",
+    value: "N/PERIOD",
+    default: "100/10s",
+    help:
+      "signed writes per client address: N at once, N more per PERIOD (`s`, `m`, `h`, e.g. `3/1m`), else `429 rate_limited` with `Retry-After`; `off`: no limit",
+  },
+  {
+    flag: "faucet-rate",
+    env: "REGISTRY_FAUCET_RATE",
+    value: "N/PERIOD",
+    default: "3/1m",
+    help: "faucet payments per wallet, the same way",
+  },
+  {
+    flag: "faucet-global-rate",
+    env: "REGISTRY_FAUCET_GLOBAL_RATE",
+    value: "N/PERIOD",
+    default: "60/1m",
+    help: "faucet payments in all, the same way",
+  },
+  {
+    flag: "trusted-proxies",
+    env: "REGISTRY_TRUSTED_PROXIES",
+    value: "ADDRS",
+    default: "none",
+    help:
+      "comma-separated IP addresses of reverse proxies whose `X-Forwarded-For` names the client for per-client limits; by default the socket's peer is the client and the header is ignored",
+  },
 ];
 
 /** Every environment variable the service reads. */
@@ -231,6 +347,16 @@ export const DEFAULTS = {
   logLevel: "info" as LogLevel,
   probeConcurrency: 16,
   probeTimeoutMs: 5000,
+  headerTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5000,
+  maxConnections: 1000,
+  maxConnectionsPerClient: 100,
+  maxStreams: 256,
+  maxStreamsPerClient: 8,
+  writeRate: "100/10s",
+  faucetRate: "3/1m",
+  faucetGlobalRate: "60/1m",
 };
 
 const PARSE_OPTIONS = Object.fromEntries([
@@ -430,6 +556,59 @@ export function parseConfig(
   const probe = oneOf(get("probe"), ["on", "off"] as const, "on");
   const concurrency = get("probe-concurrency");
   const timeout = get("probe-timeout-ms");
+  const int = (
+    flag: string,
+    fallback: number,
+    min: number,
+    max: number,
+    what: string,
+  ): number => {
+    const v = get(flag);
+    return v ? integer(v.value, v.source, min, max, what) : fallback;
+  };
+  const ms = "a time in milliseconds";
+  const headerTimeoutMs = int(
+    "header-timeout-ms",
+    DEFAULTS.headerTimeoutMs,
+    1000,
+    60_000,
+    ms,
+  );
+  const requestTimeout = get("request-timeout-ms");
+  const requestTimeoutMs = int(
+    "request-timeout-ms",
+    Math.max(DEFAULTS.requestTimeoutMs, headerTimeoutMs),
+    1000,
+    120_000,
+    ms,
+  );
+  if (requestTimeoutMs < headerTimeoutMs) {
+    throw new ConfigError(
+      `${
+        requestTimeout!.source
+      }: ${requestTimeoutMs} is shorter than the header timeout (${headerTimeoutMs} ms)`,
+    );
+  }
+  const rate = (flag: string, fallback: string): Rate | null => {
+    const v = get(flag);
+    try {
+      return parseRate(v?.value ?? fallback);
+    } catch (e) {
+      throw new ConfigError(`${v!.source}: ${(e as Error).message}`);
+    }
+  };
+  const proxies = get("trusted-proxies");
+  const trustedProxies = (proxies?.value ?? "").split(",").map((a) => a.trim())
+    .filter((a) => a !== "").map((a) => {
+      if (!isIpAddress(a)) {
+        throw new ConfigError(
+          `${
+            proxies!.source
+          }: "${a}" is not an IP address (list the proxies' addresses, comma-separated)`,
+        );
+      }
+      return normalizeAddress(a);
+    });
 
   return {
     kind: "run",
@@ -463,6 +642,51 @@ export function parseConfig(
             "a timeout in milliseconds",
           )
           : DEFAULTS.probeTimeoutMs,
+      },
+      http: {
+        headerTimeoutMs,
+        requestTimeoutMs,
+        keepAliveTimeoutMs: int(
+          "keep-alive-timeout-ms",
+          DEFAULTS.keepAliveTimeoutMs,
+          100,
+          120_000,
+          ms,
+        ),
+        maxConnections: int(
+          "max-connections",
+          DEFAULTS.maxConnections,
+          1,
+          100_000,
+          "a number of connections",
+        ),
+        maxConnectionsPerClient: int(
+          "max-connections-per-client",
+          DEFAULTS.maxConnectionsPerClient,
+          1,
+          100_000,
+          "a number of connections",
+        ),
+        maxStreams: int(
+          "max-streams",
+          DEFAULTS.maxStreams,
+          1,
+          100_000,
+          "a number of event streams",
+        ),
+        maxStreamsPerClient: int(
+          "max-streams-per-client",
+          DEFAULTS.maxStreamsPerClient,
+          1,
+          100_000,
+          "a number of event streams",
+        ),
+        trustedProxies,
+      },
+      rateLimits: {
+        writes: rate("write-rate", DEFAULTS.writeRate),
+        faucetPerWallet: rate("faucet-rate", DEFAULTS.faucetRate),
+        faucetGlobal: rate("faucet-global-rate", DEFAULTS.faucetGlobalRate),
       },
     },
   };
