@@ -31,6 +31,8 @@ import {
   exists,
   joinPath,
   loadOrCreateSigningKey,
+  prepareDataDir,
+  refuseIfWritableByOthers,
   resolvePassphrase,
   SigningKeyError,
 } from "./runtime/signing_key.ts";
@@ -117,17 +119,15 @@ async function run(config: Config, log: Logger): Promise<number> {
   const genesis: GenesisAllocation[] = config.genesisFile
     ? await loadGenesis(config.genesisFile)
     : [];
-  try {
-    await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    throw new StartupError(
-      `cannot create the data directory ${config.dataDir}: ${
-        (e as Error).message
-      }`,
-    );
-  }
+  // Created 0700 if missing; refused if others may write it.
+  await prepareDataDir(config.dataDir, log);
   const dbPath = joinPath(config.dataDir, DB_FILE);
   const dbIsNew = !(await exists(dbPath));
+  for (const f of ["", "-wal", "-shm"]) {
+    if (await exists(dbPath + f)) {
+      await refuseIfWritableByOthers(dbPath + f, "the database file");
+    }
+  }
 
   const passphrase = await resolvePassphrase(
     config.passphrase,

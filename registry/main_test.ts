@@ -244,7 +244,23 @@ Deno.test("service: bad flags and values exit 2 with one error line; --help, --v
         { REGISTRY_PASSPHRASE: "short" },
         /^error: the passphrase from REGISTRY_PASSPHRASE is unusable/,
       ],
+      // Neither an endless device nor a FIFO is read (one would grow memory
+      // without bound, the other hang start-up).
+      [
+        ["--data-dir", `${dir}/d5`],
+        { REGISTRY_PASSPHRASE_FILE: "/dev/zero" },
+        /^error: the passphrase file \/dev\/zero \(REGISTRY_PASSPHRASE_FILE\) is not a regular file/,
+      ],
+      [
+        ["--passphrase-file", `${dir}/fifo`, "--data-dir", `${dir}/d6`],
+        {},
+        /^error: the passphrase file .*fifo \(--passphrase-file\) is not a regular file/,
+      ],
     ];
+    const mkfifo = await new Deno.Command("mkfifo", {
+      args: [`${dir}/fifo`],
+    }).output();
+    assert(mkfifo.success);
     const results = await Promise.all(
       cases.map(([args, env]) => runOnce(args, env)),
     );
@@ -268,6 +284,17 @@ Deno.test("service: bad flags and values exit 2 with one error line; --help, --v
         }
       }
     }
+  });
+  // A data directory others may write is refused (status 1), untouched.
+  await withDir(async (dir) => {
+    await Deno.chmod(dir, 0o777);
+    const r = await runOnce(["--data-dir", dir, "--port", "0"]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr,
+      `error: the data directory ${dir} is writable by other users (mode 0777): refusing to use it; if it is yours, run chmod 700 ${dir}\n`,
+    );
+    for await (const e of Deno.readDir(dir)) assert.fail(`created ${e.name}`);
   });
   const help = await runOnce(["--help"]);
   assert.equal(help.code, 0);
