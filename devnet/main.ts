@@ -352,6 +352,23 @@ function showRegistryLog(
   say("registry", `${msg} ${fields}`);
 }
 
+/**
+ * The commands the banner suggests, in order; each works as printed from the
+ * repository on a fresh machine (tests/devnet_test.ts runs them): `list fetch`
+ * downloads, verifies and saves the list, then `list verify` checks the saved
+ * copy offline.
+ */
+export function tryCommands(url: string, registryKey: string): string[] {
+  return [
+    `curl ${url}/v1/info`,
+    `curl ${url}/v1/nodes`,
+    `curl ${url}/v1/swarms`,
+    `curl -N -H 'accept: text/event-stream' ${url}/v1/events`,
+    `npx deno task cli --registry ${url} list fetch --registry-key ${registryKey}`,
+    `npx deno task cli --registry ${url} list verify --registry-key ${registryKey}`,
+  ];
+}
+
 async function devnet(options: Options): Promise<number> {
   const { child, url, registryKey } = await startRegistry(options);
   const client = new RegistryClient(url);
@@ -361,13 +378,13 @@ async function devnet(options: Options): Promise<number> {
   devnet registry  ${url}   (network ${info.network}, ${info.epochSeconds}-second epochs)
   registry key     ${registryKey}
   stake per node   ${formatCoins(BigInt(info.rules.stakingRequirement))} coins
+  API docs         ${url}/v1/docs (open it in a browser)
 
-  try:  curl ${url}/v1/info
-        curl ${url}/v1/nodes
-        curl ${url}/v1/swarms
-        curl -H 'accept: text/event-stream' ${url}/v1/events
-        open ${url}/v1/docs
-        npx deno task cli --registry ${url} list verify --registry-key ${registryKey}
+${
+    tryCommands(url, registryKey).map((c, i) =>
+      `  ${i === 0 ? "try:" : "    "}  ${c}`
+    ).join("\n")
+  }
 `);
   const nodes = Array.from(
     { length: options.nodes },

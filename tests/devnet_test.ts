@@ -79,6 +79,27 @@ Deno.test({
       assert.equal(swarms.length, 1);
       assert.equal(swarms[0]!.members.length, 5);
       assert.match(output, /stops proving \(flaky node\)/);
+
+      // Every command the banner prints works as printed, in order, on a
+      // machine where the CLI has never run (a fresh HOME).
+      const commands = bannerCommands(output);
+      assert.equal(commands.length, 6, output);
+      const home = await Deno.makeTempDir({ prefix: "devnet-home-" });
+      try {
+        for (const command of commands) {
+          const r = await runPrinted(command, home);
+          assert.equal(r.code, 0, `${command}\n${r.stdout}\n${r.stderr}`);
+          if (command.includes("/v1/events")) {
+            assert.match(r.stdout, /^id: \d+\nevent: \w+\ndata: \{/m);
+          } else if (command.includes("list fetch")) {
+            assert.match(r.stdout, /verified/);
+          } else if (command.includes("list verify")) {
+            assert.match(r.stdout, /valid/);
+          } else assert.doesNotThrow(() => JSON.parse(r.stdout), command);
+        }
+      } finally {
+        await Deno.remove(home, { recursive: true });
+      }
     } finally {
       child.kill("SIGINT");
       const status = await child.status;
@@ -93,3 +114,56 @@ Deno.test({
     }
   },
 });
+
+/** The banner's `try:` commands. */
+function bannerCommands(output: string): string[] {
+  const lines = output.split("\n");
+  const start = lines.findIndex((l) => /^\s*try:\s/.test(l));
+  const out: string[] = [];
+  for (let i = start; i >= 0 && i < lines.length; i++) {
+    const text = lines[i]!.replace(/^\s*(try:)?\s*/, "");
+    if (text === "") break;
+    out.push(text);
+  }
+  return out;
+}
+
+/**
+ * Run a printed command with `sh -c` from the repository root, HOME fresh
+ * (deno's cache kept, to save time). A streaming command (the event stream)
+ * is stopped once it has shown an event; everything is bounded.
+ */
+async function runPrinted(
+  command: string,
+  home: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cache = Deno.env.get("DENO_DIR") ??
+    `${Deno.env.get("HOME") ?? "."}/.cache/deno`;
+  const child = new Deno.Command("sh", {
+    args: ["-c", command],
+    cwd: root,
+    env: { HOME: home, DENO_DIR: cache, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const streaming = command.includes("text/event-stream");
+  const decoder = new TextDecoder();
+  let stdout = "";
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stderr = new Response(child.stderr).text();
+  for await (const chunk of child.stdout) {
+    stdout += decoder.decode(chunk, { stream: true });
+    if (streaming && /^data: \{/m.test(stdout)) {
+      child.kill("SIGTERM");
+      break;
+    }
+  }
+  const status = await child.status;
+  clearTimeout(timer);
+  return {
+    code: streaming && /^data: \{/m.test(stdout) ? 0 : status.code,
+    stdout,
+    stderr: await stderr,
+  };
+}
