@@ -257,9 +257,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "request-timeout-ms",
     env: "REGISTRY_REQUEST_TIMEOUT_MS",
     value: "MS",
-    default: "30000",
+    default: "20000",
     help:
-      "the same for the whole request, body included; 1000 to 120000, at least the header timeout",
+      "the whole request, body included, must arrive within this long after its first byte, else `408`; 1000 to 120000, at least the header timeout (so a connection that never completes a request is closed at most header + request timeout, 30 s, after it opens)",
   },
   {
     flag: "keep-alive-timeout-ms",
@@ -348,7 +348,7 @@ export const DEFAULTS = {
   probeConcurrency: 16,
   probeTimeoutMs: 5000,
   headerTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
+  requestTimeoutMs: 20_000,
   keepAliveTimeoutMs: 5000,
   maxConnections: 1000,
   maxConnectionsPerClient: 100,

@@ -431,7 +431,7 @@ Deno.test("config: connection, stream and rate limits", () => {
   const d = run([]);
   assert.deepEqual(d.http, {
     headerTimeoutMs: 10_000,
-    requestTimeoutMs: 30_000,
+    requestTimeoutMs: 20_000,
     keepAliveTimeoutMs: 5000,
     maxConnections: 1000,
     maxConnectionsPerClient: 100,
@@ -483,8 +483,8 @@ Deno.test("config: connection, stream and rate limits", () => {
   });
   // A header timeout above the default request timeout raises it.
   assert.equal(
-    run(["--header-timeout-ms", "45000"]).http.requestTimeoutMs,
-    45_000,
+    run(["--header-timeout-ms", "25000"]).http.requestTimeoutMs,
+    25_000,
   );
   fails(
     ["--header-timeout-ms", "5000", "--request-timeout-ms", "2000"],
