@@ -15,24 +15,27 @@
 import { toHex } from "./core/bytes.ts";
 import { formatCoins } from "./core/params.ts";
 import { createApp } from "./http/app.ts";
+import { formatRate } from "./http/rate_limit.ts";
+import { type HttpServer, serveHttp } from "./http/server.ts";
 import { type GenesisAllocation, Registry } from "./registry.ts";
 import {
   type Config,
   ConfigError,
   type Env,
-  loadGenesis,
   parseConfig,
 } from "./runtime/config.ts";
+import { loadGenesis } from "./runtime/genesis.ts";
 import { EpochRunner } from "./runtime/epoch_runner.ts";
 import { Logger } from "./runtime/log.ts";
 import {
   exists,
   joinPath,
   loadOrCreateSigningKey,
+  prepareDataDir,
+  refuseIfWritableByOthers,
   resolvePassphrase,
   SigningKeyError,
 } from "./runtime/signing_key.ts";
-import { StreamCloser } from "./runtime/stream_closer.ts";
 import { openSqliteStore, type Store } from "./store/store.ts";
 import meta from "./deno.json" with { type: "json" };
 
@@ -116,17 +119,15 @@ async function run(config: Config, log: Logger): Promise<number> {
   const genesis: GenesisAllocation[] = config.genesisFile
     ? await loadGenesis(config.genesisFile)
     : [];
-  try {
-    await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    throw new StartupError(
-      `cannot create the data directory ${config.dataDir}: ${
-        (e as Error).message
-      }`,
-    );
-  }
+  // Created 0700 if missing; refused if others may write it.
+  await prepareDataDir(config.dataDir, log);
   const dbPath = joinPath(config.dataDir, DB_FILE);
   const dbIsNew = !(await exists(dbPath));
+  for (const f of ["", "-wal", "-shm"]) {
+    if (await exists(dbPath + f)) {
+      await refuseIfWritableByOthers(dbPath + f, "the database file");
+    }
+  }
 
   const passphrase = await resolvePassphrase(
     config.passphrase,
@@ -190,50 +191,67 @@ async function run(config: Config, log: Logger): Promise<number> {
     });
   }
 
+  const closeStreams = new AbortController();
   const app = createApp(registry, {
     log: (message, error) => log.error(message, { error }),
     version: VERSION,
+    maxStreams: config.http.maxStreams,
+    maxStreamsPerClient: config.http.maxStreamsPerClient,
+    closeStreams: closeStreams.signal,
+    rateLimits: config.rateLimits,
+    trustedProxies: config.http.trustedProxies,
   });
-  const streams = new StreamCloser();
-  const handler = async (
-    req: Request,
-    info: Deno.ServeHandlerInfo,
-  ): Promise<Response> => streams.wrap(await app.fetch(req, info));
 
   const epochs = new EpochRunner(registry, { probe: config.probe, log });
 
   // ---------------------------------------------------------------- server
   const registryKey = toHex(key.publicKey);
-  let server: Deno.HttpServer;
+  let server: HttpServer;
   try {
-    server = Deno.serve({
+    server = await serveHttp(app.fetch, {
       hostname: config.host,
       port: config.port,
-      onListen: ({ hostname, port }) => {
-        log.info("listening", {
-          network: params.name,
-          host: hostname,
-          port,
-          url: `http://${
-            hostname.includes(":") ? `[${hostname}]` : hostname
-          }:${port}`,
-          dataDir: config.dataDir,
-          registryKey,
-          epoch: registry.epoch,
-          epochSeconds: params.epochSeconds,
-          probe: config.probe.enabled,
-        });
-      },
-      onError: (error) => {
-        log.error("request failed", { error });
-        return new Response("internal error", { status: 500 });
-      },
-    }, handler);
+      headerTimeoutMs: config.http.headerTimeoutMs,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+      keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+      maxConnections: config.http.maxConnections,
+      maxConnectionsPerClient: config.http.maxConnectionsPerClient,
+      trustedProxies: new Set(config.http.trustedProxies),
+      onError: (message, error) => log.error(message, { error }),
+    });
   } catch (e) {
     await store.close().catch(() => {});
     throw new StartupError(
       `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`,
     );
+  }
+  {
+    const { hostname, port } = server.addr;
+    log.info("listening", {
+      network: params.name,
+      host: hostname,
+      port,
+      url: `http://${
+        hostname.includes(":") ? `[${hostname}]` : hostname
+      }:${port}`,
+      dataDir: config.dataDir,
+      registryKey,
+      epoch: registry.epoch,
+      epochSeconds: params.epochSeconds,
+      probe: config.probe.enabled,
+      limits: {
+        headerTimeoutMs: config.http.headerTimeoutMs,
+        requestTimeoutMs: config.http.requestTimeoutMs,
+        keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+        maxConnections: config.http.maxConnections,
+        maxConnectionsPerClient: config.http.maxConnectionsPerClient,
+        maxStreams: config.http.maxStreams,
+        maxStreamsPerClient: config.http.maxStreamsPerClient,
+        writeRate: formatRate(config.rateLimits.writes),
+        faucetRate: formatRate(config.rateLimits.faucetPerWallet),
+        faucetGlobalRate: formatRate(config.rateLimits.faucetGlobal),
+      },
+    });
   }
   epochs.start();
 
@@ -270,15 +288,8 @@ async function run(config: Config, log: Logger): Promise<number> {
   await epochs.stop();
   // Event streams never finish by themselves: end them so clients reconnect
   // (elsewhere) and the server can close.
-  streams.closeAll();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const closed = await Promise.race([
-    server.shutdown().then(() => true),
-    new Promise<boolean>((r) => {
-      timer = setTimeout(() => r(false), SHUTDOWN_GRACE_MS);
-    }),
-  ]);
-  clearTimeout(timer);
+  closeStreams.abort();
+  const closed = await server.shutdown(SHUTDOWN_GRACE_MS);
   if (!closed) {
     log.warn("connections still open after the grace period; closing anyway", {
       graceMs: SHUTDOWN_GRACE_MS,

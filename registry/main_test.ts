@@ -10,7 +10,6 @@ import { fromHex } from "./core/bytes.ts";
 import { verifyNodeList } from "./core/nodelist.ts";
 import { networkParams } from "./core/params.ts";
 import { Registry } from "./registry.ts";
-import { StreamCloser } from "./runtime/stream_closer.ts";
 import { openSqliteStore } from "./store/store.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -246,7 +245,23 @@ Deno.test("service: bad flags and values exit 2 with one error line; --help, --v
         { REGISTRY_PASSPHRASE: "short" },
         /^error: the passphrase from REGISTRY_PASSPHRASE is unusable/,
       ],
+      // Neither an endless device nor a FIFO is read (one would grow memory
+      // without bound, the other hang start-up).
+      [
+        ["--data-dir", `${dir}/d5`],
+        { REGISTRY_PASSPHRASE_FILE: "/dev/zero" },
+        /^error: the passphrase file \/dev\/zero \(REGISTRY_PASSPHRASE_FILE\) is not a regular file/,
+      ],
+      [
+        ["--passphrase-file", `${dir}/fifo`, "--data-dir", `${dir}/d6`],
+        {},
+        /^error: the passphrase file .*fifo \(--passphrase-file\) is not a regular file/,
+      ],
     ];
+    const mkfifo = await new Deno.Command("mkfifo", {
+      args: [`${dir}/fifo`],
+    }).output();
+    assert(mkfifo.success);
     const results = await Promise.all(
       cases.map(([args, env]) => runOnce(args, env)),
     );
@@ -270,6 +285,17 @@ Deno.test("service: bad flags and values exit 2 with one error line; --help, --v
         }
       }
     }
+  });
+  // A data directory others may write is refused (status 1), untouched.
+  await withDir(async (dir) => {
+    await Deno.chmod(dir, 0o777);
+    const r = await runOnce(["--data-dir", dir, "--port", "0"]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr,
+      `error: the data directory ${dir} is writable by other users (mode 0777): refusing to use it; if it is yours, run chmod 700 ${dir}\n`,
+    );
+    for await (const e of Deno.readDir(dir)) assert.fail(`created ${e.name}`);
   });
   const help = await runOnce(["--help"]);
   assert.equal(help.code, 0);
@@ -523,40 +549,4 @@ Deno.test("service: an existing database is never given a new key silently, nor 
       /^error: cannot open the database .*: this database belongs to mainnet, not devnet\n$/,
     );
   });
-});
-
-Deno.test("StreamCloser: ends open event streams and leaves other responses alone", async () => {
-  const closer = new StreamCloser();
-  const plain = new Response("hi");
-  assert.equal(closer.wrap(plain), plain);
-  let cancelled = false;
-  const source = new ReadableStream<Uint8Array>({
-    start(c) {
-      c.enqueue(new TextEncoder().encode("data: 1\n\n"));
-    },
-    cancel() {
-      cancelled = true;
-    },
-  });
-  const wrapped = closer.wrap(
-    new Response(source, { headers: { "content-type": "text/event-stream" } }),
-  );
-  assert.equal(wrapped.headers.get("content-type"), "text/event-stream");
-  const reader = wrapped.body!.getReader();
-  assert.equal(
-    new TextDecoder().decode((await reader.read()).value),
-    "data: 1\n\n",
-  );
-  assert.equal(closer.size, 1);
-  closer.closeAll();
-  assert.equal((await reader.read()).done, true);
-  assert.equal(cancelled, true);
-  assert.equal(closer.size, 0);
-  // Streams opened after closeAll end at once.
-  const late = closer.wrap(
-    new Response(new ReadableStream(), {
-      headers: { "content-type": "text/event-stream" },
-    }),
-  );
-  assert.equal((await late.body!.getReader().read()).done, true);
 });

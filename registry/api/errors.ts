@@ -61,6 +61,13 @@ export type HttpErrorCode =
   | "bad_header"
   | "bad_body"
   | "wrong_kind"
+  | "rate_limited"
+  | "too_many_streams"
+  | "too_many_connections"
+  | "server_busy"
+  | "request_timeout"
+  | "header_too_large"
+  | "malformed_request"
   | "internal";
 
 /** Every code an API problem document can carry. */
@@ -248,6 +255,41 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorInfo>> = {
     400,
     "http",
     "the signed message is of another kind than the route takes",
+  ),
+  rate_limited: e(
+    429,
+    "http",
+    "too many requests from this client address, for this wallet or for the faucet as a whole: retry after `Retry-After` seconds",
+  ),
+  too_many_streams: e(
+    429,
+    "http",
+    "this client address has as many event streams open as it may: close one, or retry after `Retry-After` seconds",
+  ),
+  too_many_connections: e(
+    429,
+    "http",
+    "this client address has as many connections open as it may (none idle to close): the new one is answered and closed",
+  ),
+  server_busy: e(
+    503,
+    "http",
+    "the registry has as many connections or event streams open as it takes: retry after `Retry-After` seconds",
+  ),
+  request_timeout: e(
+    408,
+    "http",
+    "the request did not arrive complete in time (headers, then the whole request): the connection is closed",
+  ),
+  header_too_large: e(
+    431,
+    "http",
+    "the request line and headers are over the limit: the connection is closed",
+  ),
+  malformed_request: e(
+    400,
+    "http",
+    "not a well-formed HTTP/1.1 request: the connection is closed",
   ),
   internal: e(
     500,

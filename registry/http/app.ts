@@ -16,7 +16,13 @@ import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
 import { RegistryQueries } from "../queries/mod.ts";
 import type { Registry } from "../registry.ts";
-import type { AppOptions, AppState, Deps } from "./deps.ts";
+import {
+  type AppOptions,
+  type AppState,
+  type Deps,
+  limitersOf,
+} from "./deps.ts";
+import { EventHub } from "./sse.ts";
 import { RepresentationCache } from "./list_cache.ts";
 import {
   HttpError,
@@ -93,7 +99,29 @@ export function createApp(
     sseClients: 0,
   };
   const log = options.log ?? (() => {});
-  const deps: Deps = { registry, queries, options, state, log };
+  const events = new EventHub(registry, queries, {
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    maxStreams: options.maxStreams ?? 256,
+    maxStreamsPerClient: options.maxStreamsPerClient ?? 8,
+    ...(options.sseReplayPageSize
+      ? { pageSize: options.sseReplayPageSize }
+      : {}),
+    log,
+    onCount: (open) => state.sseClients = open,
+  });
+  options.closeStreams?.addEventListener("abort", () => events.close(), {
+    once: true,
+  });
+  if (options.closeStreams?.aborted) events.close();
+  const deps: Deps = {
+    registry,
+    queries,
+    options,
+    state,
+    log,
+    limiters: limitersOf(options),
+    events,
+  };
   const cache = new RepresentationCache(
     options.listCacheBytes ?? 64 * 1024 * 1024,
   );

@@ -9,7 +9,11 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { RegistryQueries } from "../queries/mod.ts";
 import type { Registry } from "../registry.ts";
 import { readAtMost } from "../runtime/streams.ts";
+import type { Context } from "hono";
+import { requestClient } from "./client_address.ts";
 import { HttpError } from "./problem.ts";
+import { type Rate, TokenBuckets } from "./rate_limit.ts";
+import type { EventHub } from "./sse.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
@@ -19,6 +23,19 @@ export interface AppOptions {
   queries?: RegistryQueries;
   /** SSE heartbeat interval, ms. Default 15,000. */
   heartbeatMs?: number;
+  /** Event streams open at once. Default 256. */
+  maxStreams?: number;
+  /** Event streams open at once per client address. Default 8. */
+  maxStreamsPerClient?: number;
+  /** When aborted, open event streams end and new ones are refused (shutdown). */
+  closeStreams?: AbortSignal;
+  /** Rate limits; a missing or null one does not limit. */
+  rateLimits?: RateLimits;
+  /**
+   * Peers (reverse proxies) whose `X-Forwarded-For` names the client for
+   * per-client limits. Default none: the socket's peer is the client.
+   */
+  trustedProxies?: readonly string[];
   /** Stored events an event stream replays per query. Default 500. */
   sseReplayPageSize?: number;
   /** Largest write body, bytes. Default 4,096. */
@@ -31,6 +48,57 @@ export interface AppOptions {
   randomInt?: (n: number) => number;
   /** Version reported in the OpenAPI document. */
   version?: string;
+}
+
+/** The rate limits of {@linkcode AppOptions}. */
+export interface RateLimits {
+  /** Writes per client address. */
+  writes?: Rate | null;
+  /** Faucet requests per wallet. */
+  faucetPerWallet?: Rate | null;
+  /** Faucet requests in all. */
+  faucetGlobal?: Rate | null;
+  /** Clock of the buckets, ms. Default `performance.now`. */
+  clock?: () => number;
+}
+
+/** The live limiters of an app. */
+export interface Limiters {
+  writes: TokenBuckets | null;
+  faucetPerWallet: TokenBuckets | null;
+  faucetGlobal: TokenBuckets | null;
+  trustedProxies: ReadonlySet<string>;
+}
+
+/** Build the limiters from the options. */
+export function limitersOf(options: AppOptions): Limiters {
+  const r = options.rateLimits ?? {};
+  const clock = r.clock ? { clock: r.clock } : {};
+  const make = (rate: Rate | null | undefined) =>
+    rate ? new TokenBuckets(rate, clock) : null;
+  return {
+    writes: make(r.writes),
+    faucetPerWallet: make(r.faucetPerWallet),
+    faucetGlobal: make(r.faucetGlobal),
+    trustedProxies: new Set(options.trustedProxies ?? []),
+  };
+}
+
+/** The client key a request counts against (see `client_address.ts`). */
+export function clientOf(deps: Deps, c: Context): string {
+  return requestClient(c, deps.limiters.trustedProxies);
+}
+
+/** A 429 `rate_limited` with `Retry-After`. */
+export function rateLimited(
+  what: string,
+  retryAfterSeconds: number,
+): HttpError {
+  return new HttpError(
+    "rate_limited",
+    `${what}; retry after ${retryAfterSeconds} s`,
+    { "retry-after": String(retryAfterSeconds) },
+  );
 }
 
 /** Counters the app keeps for `/metrics` and `/v1/health`. */
@@ -50,6 +118,10 @@ export interface Deps {
   options: AppOptions;
   state: AppState;
   log: (message: string, error?: unknown) => void;
+  /** Rate limiters and the trusted proxies. */
+  limiters: Limiters;
+  /** The app's event streams. */
+  events: EventHub;
 }
 
 /** The app type every route module registers on. */

@@ -145,7 +145,10 @@ export function problems(
     413: "body too large",
     415: "unsupported media type",
     422: "a rule broken by well-formed input (stale_timestamp, staking rules)",
-    429: "too soon (proof_too_soon)",
+    429:
+      "too many or too soon: rate_limited and too_many_streams carry Retry-After (seconds); proof_too_soon",
+    503:
+      "at capacity or stopping (server_busy with Retry-After, shutting_down)",
   };
   const out: Record<
     number,

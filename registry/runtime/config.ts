@@ -4,26 +4,35 @@
  * {@linkcode ConfigError} whose message is meant for the operator as is
  * (`main.ts` prints `error: <message>` and exits with status 2).
  *
- * {@linkcode parseConfig} is pure; {@linkcode loadGenesis} reads and checks
- * the genesis file.
+ * {@linkcode parseConfig} is pure. The settings themselves are listed once,
+ * in `options.ts`; the genesis file is read by `genesis.ts`.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { parsePublicKey } from "../core/keys.ts";
 import {
   ATOMIC_PER_COIN,
-  formatCoins,
   type NetworkName,
   type NetworkParams,
   networkParams,
   parseCoins,
   PRESETS,
 } from "../core/params.ts";
-import { toHex } from "../core/bytes.ts";
 import type { LogFormat, LogLevel } from "./log.ts";
-import type { GenesisAllocation } from "../registry.ts";
+import { isIpAddress, normalizeAddress } from "../http/client_address.ts";
+import { parseRate, type Rate } from "../http/rate_limit.ts";
+import { DEFAULTS, OPTIONS, PARSE_OPTIONS, PROGRAM, usage } from "./options.ts";
+
+export {
+  DEFAULTS,
+  ENV_VARS,
+  OPTIONS,
+  optionsMarkdown,
+  type OptionSpec,
+  PROGRAM,
+  usage,
+} from "./options.ts";
 
 /** A configuration mistake; the message is shown to the operator. */
 export class ConfigError extends Error {
@@ -77,6 +86,34 @@ export interface Config {
     /** Per-test timeout, milliseconds. */
     timeoutMs: number;
   };
+  /** Connection and stream limits of the HTTP server. */
+  http: {
+    /** A request's headers must be complete within this long, ms. */
+    headerTimeoutMs: number;
+    /** The whole request within this long, ms. */
+    requestTimeoutMs: number;
+    /** Idle keep-alive connections close after this long, ms. */
+    keepAliveTimeoutMs: number;
+    /** Connections at once. */
+    maxConnections: number;
+    /** Connections at once per client address. */
+    maxConnectionsPerClient: number;
+    /** Event streams at once. */
+    maxStreams: number;
+    /** Event streams at once per client address. */
+    maxStreamsPerClient: number;
+    /** Reverse proxies whose X-Forwarded-For is believed (normalised addresses). */
+    trustedProxies: string[];
+  };
+  /** Rate limits; null is no limit. */
+  rateLimits: {
+    /** Signed writes per client address. */
+    writes: Rate | null;
+    /** Faucet payments per wallet. */
+    faucetPerWallet: Rate | null;
+    /** Faucet payments in all. */
+    faucetGlobal: Rate | null;
+  };
 }
 
 /** What the command line asks for. */
@@ -87,221 +124,6 @@ export type Command =
 
 /** Environment lookup, e.g. `(k) => Deno.env.get(k)`. */
 export type Env = (name: string) => string | undefined;
-
-/** The program's name and version, for `--version`. */
-export const PROGRAM = "snode-registry";
-
-/**
- * One setting of the registry: its flag, its environment variable, how its
- * value is written, its default and what it means. The table below is the
- * one place settings are listed: the parser, `--help`, the README's options
- * table and the `start` task's `--allow-env` list all come from it (tests
- * check the last two).
- */
-export interface OptionSpec {
-  /** Flag name without dashes; null for an environment-only setting. */
-  flag: string | null;
-  /** Environment variable. */
-  env: string;
-  /** Placeholder of the value in help, e.g. `PORT`. */
-  value: string;
-  /** The default, as help shows it. */
-  default: string;
-  /** What it means. */
-  help: string;
-}
-
-const p = PRESETS;
-
-/** Every setting, in the order help lists them. */
-export const OPTIONS: readonly OptionSpec[] = [
-  {
-    flag: "host",
-    env: "REGISTRY_HOST",
-    value: "HOST",
-    default: "127.0.0.1",
-    help: "address to listen on (`0.0.0.0` for every interface)",
-  },
-  {
-    flag: "port",
-    env: "REGISTRY_PORT",
-    value: "PORT",
-    default: "8080",
-    help: "TCP port; `0` picks a free one (logged in the `listening` line)",
-  },
-  {
-    flag: "data-dir",
-    env: "REGISTRY_DATA_DIR",
-    value: "DIR",
-    default: "./data",
-    help: "database and key directory, created if missing",
-  },
-  {
-    flag: "network",
-    env: "REGISTRY_NETWORK",
-    value: "NAME",
-    default: "devnet",
-    help: "`mainnet`, `testnet` or `devnet`: the rules of `core/params.ts`",
-  },
-  {
-    flag: "epoch-seconds",
-    env: "REGISTRY_EPOCH_SECONDS",
-    value: "N",
-    default:
-      `the network's (${p.mainnet.epochSeconds}, ${p.testnet.epochSeconds}, ${p.devnet.epochSeconds})`,
-    help:
-      "epoch length, 1 to 3600 s; the rules stay in epochs, only wall time per epoch changes",
-  },
-  {
-    flag: "passphrase-file",
-    env: "REGISTRY_PASSPHRASE_FILE",
-    value: "PATH",
-    default: "none",
-    help:
-      "file whose first line is the key's passphrase (at least 8 characters)",
-  },
-  {
-    flag: null,
-    env: "REGISTRY_PASSPHRASE",
-    value: "",
-    default: "none",
-    help:
-      "the passphrase itself (no flag: command lines are visible to other users)",
-  },
-  {
-    flag: "genesis",
-    env: "REGISTRY_GENESIS",
-    value: "FILE",
-    default: "none",
-    help: "genesis allocations, credited only when the database is new",
-  },
-  {
-    flag: "faucet-limit",
-    env: "REGISTRY_FAUCET_LIMIT",
-    value: "COINS",
-    default: "1000",
-    help: "largest faucet request (the faucet runs on devnet only)",
-  },
-  {
-    flag: "min-node-version",
-    env: "REGISTRY_MIN_NODE_VERSION",
-    value: "X.Y.Z",
-    default: "none",
-    help:
-      "refuse uptime proofs from node software older than this (`outdated_version`); published in `/v1/info`",
-  },
-  {
-    flag: "log-format",
-    env: "REGISTRY_LOG_FORMAT",
-    value: "FORMAT",
-    default: "json",
-    help: "`json` (one object per line) or `text`",
-  },
-  {
-    flag: "log-level",
-    env: "REGISTRY_LOG_LEVEL",
-    value: "LEVEL",
-    default: "info",
-    help: "`debug`, `info`, `warn` or `error`",
-  },
-  {
-    flag: "probe",
-    env: "REGISTRY_PROBE",
-    value: "on|off",
-    default: "on",
-    help: "test node reachability each epoch",
-  },
-  {
-    flag: "probe-concurrency",
-    env: "REGISTRY_PROBE_CONCURRENCY",
-    value: "N",
-    default: "16",
-    help: "reachability tests in flight at once, 1 to 256",
-  },
-  {
-    flag: "probe-timeout-ms",
-    env: "REGISTRY_PROBE_TIMEOUT_MS",
-    value: "MS",
-    default: "5000",
-    help: "per-test timeout (connect, answer and body), 100 to 60000",
-  },
-];
-
-/** Every environment variable the service reads. */
-export const ENV_VARS: readonly string[] = OPTIONS.map((o) => o.env);
-
-/** Default values, parsed. */
-export const DEFAULTS = {
-  host: "127.0.0.1",
-  port: 8080,
-  dataDir: "./data",
-  network: "devnet" as NetworkName,
-  faucetLimitCoins: 1000n,
-  logFormat: "json" as LogFormat,
-  logLevel: "info" as LogLevel,
-  probeConcurrency: 16,
-  probeTimeoutMs: 5000,
-};
-
-const PARSE_OPTIONS = Object.fromEntries([
-  ...OPTIONS.filter((o) => o.flag !== null).map((
-    o,
-  ) => [o.flag!, { type: "string" as const }]),
-  ["help", { type: "boolean" as const, short: "h" }],
-  ["version", { type: "boolean" as const }],
-]) as Record<string, { type: "string" | "boolean"; short?: string }>;
-
-function plain(text: string): string {
-  return text.replaceAll("`", "");
-}
-
-/** The `--help` text: every option from {@linkcode OPTIONS}. */
-export function usage(): string {
-  const rows = OPTIONS.map((o) => {
-    const flag = o.flag === null
-      ? ""
-      : `--${o.flag}${o.value ? ` ${o.value}` : ""}`;
-    return `  ${flag.padEnd(25)} ${o.env.padEnd(27)} ${
-      plain(o.help)
-    } (default ${plain(o.default)})`;
-  });
-  return `${PROGRAM}: the service-node registry (HTTP API, epochs, signed node lists, reachability tests)
-
-Usage: deno task start [options]
-       deno run --allow-net --allow-read --allow-write --allow-env registry/main.ts [options]
-
-Options (flags win over environment variables; empty variables count as unset):
-${rows.join("\n")}
-  -h, --help                show this text
-  --version                 show the version
-
-With neither REGISTRY_PASSPHRASE_FILE nor REGISTRY_PASSPHRASE, devnet generates a
-passphrase into <data-dir>/registry-key.passphrase; mainnet and testnet refuse to start.
-
-Files in the data directory: registry.db (SQLite), registry-key.json (encrypted
-registry signing key, mode 0600), registry-key.passphrase (devnet only, when generated).
-
-Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a runtime failure
-(e.g. a wrong passphrase), 2 on a bad flag or value.
-`;
-}
-
-/** The README's options table (markdown), from {@linkcode OPTIONS}. */
-export function optionsMarkdown(): string {
-  const rows = OPTIONS.map((o) => [
-    o.flag === null
-      ? ""
-      : `\`--${o.flag}${o.value ? ` ${o.value.replace("|", "\\|")}` : ""}\``,
-    `\`${o.env}\``,
-    o.default.startsWith("the ") || o.default === "none"
-      ? o.default
-      : `\`${o.default}\``,
-    o.help,
-  ]);
-  const header = ["flag", "variable", "default", "meaning"];
-  const lines = [header, header.map(() => "---"), ...rows];
-  return lines.map((r) => `| ${r.join(" | ")} |`).join("\n");
-}
 
 function flagName(name: string): string {
   return `--${name}`;
@@ -453,6 +275,59 @@ export function parseConfig(
   const probe = oneOf(get("probe"), ["on", "off"] as const, "on");
   const concurrency = get("probe-concurrency");
   const timeout = get("probe-timeout-ms");
+  const int = (
+    flag: string,
+    fallback: number,
+    min: number,
+    max: number,
+    what: string,
+  ): number => {
+    const v = get(flag);
+    return v ? integer(v.value, v.source, min, max, what) : fallback;
+  };
+  const ms = "a time in milliseconds";
+  const headerTimeoutMs = int(
+    "header-timeout-ms",
+    DEFAULTS.headerTimeoutMs,
+    1000,
+    60_000,
+    ms,
+  );
+  const requestTimeout = get("request-timeout-ms");
+  const requestTimeoutMs = int(
+    "request-timeout-ms",
+    Math.max(DEFAULTS.requestTimeoutMs, headerTimeoutMs),
+    1000,
+    120_000,
+    ms,
+  );
+  if (requestTimeoutMs < headerTimeoutMs) {
+    throw new ConfigError(
+      `${
+        requestTimeout!.source
+      }: ${requestTimeoutMs} is shorter than the header timeout (${headerTimeoutMs} ms)`,
+    );
+  }
+  const rate = (flag: string, fallback: string): Rate | null => {
+    const v = get(flag);
+    try {
+      return parseRate(v?.value ?? fallback);
+    } catch (e) {
+      throw new ConfigError(`${v!.source}: ${(e as Error).message}`);
+    }
+  };
+  const proxies = get("trusted-proxies");
+  const trustedProxies = (proxies?.value ?? "").split(",").map((a) => a.trim())
+    .filter((a) => a !== "").map((a) => {
+      if (!isIpAddress(a)) {
+        throw new ConfigError(
+          `${
+            proxies!.source
+          }: "${a}" is not an IP address (list the proxies' addresses, comma-separated)`,
+        );
+      }
+      return normalizeAddress(a);
+    });
 
   return {
     kind: "run",
@@ -487,6 +362,51 @@ export function parseConfig(
             "a timeout in milliseconds",
           )
           : DEFAULTS.probeTimeoutMs,
+      },
+      http: {
+        headerTimeoutMs,
+        requestTimeoutMs,
+        keepAliveTimeoutMs: int(
+          "keep-alive-timeout-ms",
+          DEFAULTS.keepAliveTimeoutMs,
+          100,
+          120_000,
+          ms,
+        ),
+        maxConnections: int(
+          "max-connections",
+          DEFAULTS.maxConnections,
+          1,
+          100_000,
+          "a number of connections",
+        ),
+        maxConnectionsPerClient: int(
+          "max-connections-per-client",
+          DEFAULTS.maxConnectionsPerClient,
+          1,
+          100_000,
+          "a number of connections",
+        ),
+        maxStreams: int(
+          "max-streams",
+          DEFAULTS.maxStreams,
+          1,
+          100_000,
+          "a number of event streams",
+        ),
+        maxStreamsPerClient: int(
+          "max-streams-per-client",
+          DEFAULTS.maxStreamsPerClient,
+          1,
+          100_000,
+          "a number of event streams",
+        ),
+        trustedProxies,
+      },
+      rateLimits: {
+        writes: rate("write-rate", DEFAULTS.writeRate),
+        faucetPerWallet: rate("faucet-rate", DEFAULTS.faucetRate),
+        faucetGlobal: rate("faucet-global-rate", DEFAULTS.faucetGlobalRate),
       },
     },
   };
@@ -589,124 +509,4 @@ function argsMessage(e: unknown): string {
     default:
       return message.split("\n")[0]!;
   }
-}
-
-/** Largest genesis file read, bytes. */
-const MAX_GENESIS_BYTES = 16 * 1024 * 1024;
-
-/**
- * Read and validate a genesis file: a JSON array of
- * `{"wallet": "<64 hex Ed25519 public key>", "amount": "<coins, decimal string>"}`,
- * no other fields, amounts above 0, each wallet once.
- *
- * @throws {ConfigError} naming the file, the entry and the field.
- */
-export async function loadGenesis(path: string): Promise<GenesisAllocation[]> {
-  let text: string;
-  try {
-    const info = await Deno.stat(path);
-    if (!info.isFile) {
-      throw new ConfigError(`genesis file ${path} is not a file`);
-    }
-    if (info.size > MAX_GENESIS_BYTES) {
-      throw new ConfigError(`genesis file ${path} is larger than 16 MiB`);
-    }
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw new ConfigError(
-      `cannot read genesis file ${path}: ${(e as Error).message}`,
-    );
-  }
-  return parseGenesis(text, path);
-}
-
-/**
- * Validate the text of a genesis file (see {@linkcode loadGenesis}).
- *
- * @throws {ConfigError}
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const wallet = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
- * const g = parseGenesis(JSON.stringify([{ wallet, amount: "1.5" }]), "g.json");
- * assert.equal(g[0]!.amount, 1_500_000_000n);
- * assert.throws(() => parseGenesis('[{"wallet": "00", "amount": "1"}]', "g.json"), ConfigError);
- * ```
- */
-export function parseGenesis(text: string, path: string): GenesisAllocation[] {
-  const where = `genesis file ${path}`;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(
-      `${where} is not valid JSON: ${(e as Error).message}`,
-    );
-  }
-  if (!Array.isArray(value)) {
-    throw new ConfigError(
-      `${where} must be a JSON array of {"wallet": hex, "amount": "coins"} objects`,
-    );
-  }
-  const out: GenesisAllocation[] = [];
-  const seen = new Map<string, number>();
-  let total = 0n;
-  value.forEach((entry: unknown, i) => {
-    const at = `${where}, entry ${i}`;
-    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-      throw new ConfigError(
-        `${at}: expected an object {"wallet": hex, "amount": "coins"}`,
-      );
-    }
-    const keys = Object.keys(entry);
-    for (const k of keys) {
-      if (k !== "wallet" && k !== "amount") {
-        throw new ConfigError(
-          `${at}: unexpected field "${k}" (only "wallet" and "amount")`,
-        );
-      }
-    }
-    const { wallet, amount } = entry as Record<string, unknown>;
-    if (typeof wallet !== "string") {
-      throw new ConfigError(
-        `${at}: "wallet" must be a string of 64 hex digits`,
-      );
-    }
-    let key: string;
-    try {
-      key = toHex(parsePublicKey(wallet));
-    } catch (e) {
-      throw new ConfigError(`${at}: "wallet": ${(e as Error).message}`);
-    }
-    if (typeof amount !== "string") {
-      throw new ConfigError(
-        `${at}: "amount" must be a decimal string of coins, e.g. "1000" or "0.5"`,
-      );
-    }
-    let atomic: bigint;
-    try {
-      atomic = parseCoins(amount);
-    } catch (e) {
-      throw new ConfigError(`${at}: "amount": ${(e as Error).message}`);
-    }
-    if (atomic === 0n) {
-      throw new ConfigError(`${at}: "amount" must be more than 0 coins`);
-    }
-    const previous = seen.get(key);
-    if (previous !== undefined) {
-      throw new ConfigError(
-        `${at}: wallet ${key} is already credited by entry ${previous}`,
-      );
-    }
-    seen.set(key, i);
-    total += atomic;
-    out.push({ wallet: key, amount: atomic });
-  });
-  if (total > (1n << 64n) - 1n) {
-    throw new ConfigError(
-      `${where}: the total, ${formatCoins(total)} coins, is too large`,
-    );
-  }
-  return out;
 }

@@ -5,11 +5,10 @@ import {
   type Config,
   ConfigError,
   ENV_VARS,
-  loadGenesis,
   parseConfig,
-  parseGenesis,
   usage,
 } from "./config.ts";
+import { loadGenesis, parseGenesis } from "./genesis.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 const noEnv = envOf({});
@@ -440,4 +439,88 @@ Deno.test("config: --min-node-version X.Y.Z, refused when malformed", () => {
   );
   fails(["--min-node-version", "11.2"], /is not a version X\.Y\.Z/);
   fails(["--min-node-version", "1.256.0"], /each part 0 to 255/);
+});
+
+Deno.test("config: connection, stream and rate limits", () => {
+  const d = run([]);
+  assert.deepEqual(d.http, {
+    headerTimeoutMs: 10_000,
+    requestTimeoutMs: 20_000,
+    keepAliveTimeoutMs: 5000,
+    maxConnections: 1000,
+    maxConnectionsPerClient: 100,
+    maxStreams: 256,
+    maxStreamsPerClient: 8,
+    trustedProxies: [],
+  });
+  assert.deepEqual(d.rateLimits, {
+    writes: { count: 100, periodMs: 10_000 },
+    faucetPerWallet: { count: 3, periodMs: 60_000 },
+    faucetGlobal: { count: 60, periodMs: 60_000 },
+  });
+  const c = run([
+    "--header-timeout-ms",
+    "2000",
+    "--request-timeout-ms",
+    "4000",
+    "--keep-alive-timeout-ms",
+    "100",
+    "--max-connections",
+    "5",
+    "--max-connections-per-client",
+    "2",
+    "--max-streams",
+    "3",
+    "--max-streams-per-client",
+    "1",
+    "--write-rate",
+    "off",
+    "--faucet-rate",
+    "1/1h",
+    "--trusted-proxies",
+    "10.0.0.1, ::ffff:10.0.0.2,2001:DB8::1",
+  ], envOf({ REGISTRY_FAUCET_GLOBAL_RATE: "10/30s" }));
+  assert.deepEqual(c.http, {
+    headerTimeoutMs: 2000,
+    requestTimeoutMs: 4000,
+    keepAliveTimeoutMs: 100,
+    maxConnections: 5,
+    maxConnectionsPerClient: 2,
+    maxStreams: 3,
+    maxStreamsPerClient: 1,
+    trustedProxies: ["10.0.0.1", "10.0.0.2", "2001:db8::1"],
+  });
+  assert.deepEqual(c.rateLimits, {
+    writes: null,
+    faucetPerWallet: { count: 1, periodMs: 3_600_000 },
+    faucetGlobal: { count: 10, periodMs: 30_000 },
+  });
+  // A header timeout above the default request timeout raises it.
+  assert.equal(
+    run(["--header-timeout-ms", "25000"]).http.requestTimeoutMs,
+    25_000,
+  );
+  fails(
+    ["--header-timeout-ms", "5000", "--request-timeout-ms", "2000"],
+    /^--request-timeout-ms: 2000 is shorter than the header timeout \(5000 ms\)$/,
+  );
+  fails(
+    ["--write-rate", "10 per s"],
+    /^--write-rate: "10 per s" is not a rate/,
+  );
+  fails(["--faucet-rate", "0/1m"], /^--faucet-rate: "0\/1m" is not a rate/);
+  fails(
+    [],
+    /^REGISTRY_FAUCET_GLOBAL_RATE: "fast" is not a rate/,
+    envOf({ REGISTRY_FAUCET_GLOBAL_RATE: "fast" }),
+  );
+  fails(
+    ["--trusted-proxies", "proxy.local"],
+    /^--trusted-proxies: "proxy.local" is not an IP address/,
+  );
+  fails(["--max-streams", "0"], /^--max-streams: 0 is out of range/);
+  fails(
+    ["--keep-alive-timeout-ms", "soon"],
+    /^--keep-alive-timeout-ms: "soon" is not a time in milliseconds/,
+  );
 });

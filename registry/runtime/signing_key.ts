@@ -35,7 +35,7 @@ export const PASSPHRASE_FILE = "registry-key.passphrase";
 
 /** A failure to load or create the registry key (exit status 1). */
 export class SigningKeyError extends Error {
-  /** `wrong_passphrase`, `corrupt`, `missing`, `io`. */
+  /** `wrong_passphrase`, `corrupt`, `missing`, `io`, `unsafe_permissions`. */
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -106,6 +106,59 @@ export async function writeFileAtomic(
   }
 }
 
+/** Largest passphrase file read, bytes (a passphrase is one line). */
+export const MAX_PASSPHRASE_FILE_BYTES = 4096;
+
+/**
+ * The first line of a passphrase file. Only a regular file of at most
+ * {@linkcode MAX_PASSPHRASE_FILE_BYTES} is read: a device (`/dev/zero`), a
+ * FIFO (which would block start-up until someone writes to it), a directory
+ * or a larger file is refused without being opened.
+ *
+ * @throws {ConfigError} naming the file and `source`.
+ */
+export async function readPassphraseFile(
+  path: string,
+  source: string,
+): Promise<string> {
+  const what = `the passphrase file ${path} (${source})`;
+  let file: Deno.FsFile | undefined;
+  try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) {
+      throw new ConfigError(
+        `${what} is not a regular file (a device, FIFO, socket or directory is refused)`,
+      );
+    }
+    if (info.size > MAX_PASSPHRASE_FILE_BYTES) {
+      throw new ConfigError(
+        `${what} is larger than ${MAX_PASSPHRASE_FILE_BYTES} bytes; it should hold one line`,
+      );
+    }
+    file = await Deno.open(path, { read: true });
+    // Read at most one byte past the limit, whatever the file does meanwhile.
+    const buf = new Uint8Array(MAX_PASSPHRASE_FILE_BYTES + 1);
+    let size = 0;
+    while (size < buf.length) {
+      const n = await file.read(buf.subarray(size));
+      if (n === null) break;
+      size += n;
+    }
+    if (size > MAX_PASSPHRASE_FILE_BYTES) {
+      throw new ConfigError(
+        `${what} is larger than ${MAX_PASSPHRASE_FILE_BYTES} bytes; it should hold one line`,
+      );
+    }
+    const text = new TextDecoder().decode(buf.subarray(0, size));
+    return text.split(/\r?\n/, 1)[0] ?? "";
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`cannot read ${what}: ${(e as Error).message}`);
+  } finally {
+    file?.close();
+  }
+}
+
 /** Check a passphrase is usable for a keystore (length), naming its source. */
 function checkPassphrase(passphrase: string, source: string): string {
   try {
@@ -135,23 +188,14 @@ export async function resolvePassphrase(
     case "env":
       return checkPassphrase(source.passphrase, "REGISTRY_PASSPHRASE");
     case "file": {
-      let text: string;
-      try {
-        text = await Deno.readTextFile(source.path);
-      } catch (e) {
-        throw new ConfigError(
-          `cannot read the passphrase file ${source.path} (${source.from}): ${
-            (e as Error).message
-          }`,
-        );
-      }
-      const line = text.split(/\r?\n/, 1)[0] ?? "";
+      const line = await readPassphraseFile(source.path, source.from);
       return checkPassphrase(line, `${source.path} (${source.from})`);
     }
     case "generated": {
       const path = joinPath(dataDir, PASSPHRASE_FILE);
       if (await exists(path)) {
-        const line = (await Deno.readTextFile(path)).split(/\r?\n/, 1)[0] ?? "";
+        await refuseIfWritableByOthers(path, "the generated passphrase file");
+        const line = await readPassphraseFile(path, "generated on devnet");
         log?.warn(
           "using the generated devnet passphrase for the registry key",
           {
@@ -208,6 +252,7 @@ export async function loadOrCreateSigningKey(
 ): Promise<SigningKey> {
   const path = joinPath(options.dataDir, KEY_FILE);
   if (await exists(path)) {
+    await refuseIfWritableByOthers(path, "the registry key file");
     await warnIfLoose(path, options.log);
     const key = await openKeyFile(path, options.passphrase);
     return { ...key, path, created: false };
@@ -306,13 +351,78 @@ async function openKeyFile(
   }
 }
 
+/** Octal text of a mode's permission bits, e.g. `0777`. */
+export function modeText(mode: number): string {
+  return "0" + (mode & 0o777).toString(8).padStart(3, "0");
+}
+
+/**
+ * Refuse a file or directory that users other than its owner may write
+ * (group- or world-writable): they could swap the key, the passphrase or the
+ * database under the registry.
+ *
+ * @throws {SigningKeyError} `unsafe_permissions`, saying how to fix it.
+ */
+export async function refuseIfWritableByOthers(
+  path: string,
+  what: string,
+): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  const { mode, isDirectory } = await Deno.stat(path);
+  if (mode !== null && (mode & 0o022) !== 0) {
+    throw new SigningKeyError(
+      "unsafe_permissions",
+      `${what} ${path} is writable by other users (mode ${
+        modeText(mode)
+      }): refusing to use it; if it is yours, run chmod ${
+        isDirectory ? "700" : "600"
+      } ${path}`,
+    );
+  }
+}
+
+/**
+ * Create the data directory (mode 0700) if it is missing; refuse an
+ * existing one that is not a directory or is writable by other users, and
+ * warn when others may read it.
+ *
+ * @throws {SigningKeyError} `io` or `unsafe_permissions`.
+ */
+export async function prepareDataDir(dir: string, log?: Logger): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new SigningKeyError(
+      "io",
+      `cannot create the data directory ${dir}: ${(e as Error).message}`,
+    );
+  }
+  const info = await Deno.stat(dir);
+  if (!info.isDirectory) {
+    throw new SigningKeyError(
+      "io",
+      `the data directory ${dir} is not a directory`,
+    );
+  }
+  await refuseIfWritableByOthers(dir, "the data directory");
+  if (
+    Deno.build.os !== "windows" && info.mode !== null &&
+    (info.mode & 0o077) !== 0
+  ) {
+    log?.warn("the data directory is readable by other users; chmod 700 it", {
+      path: dir,
+      mode: modeText(info.mode),
+    });
+  }
+}
+
 async function warnIfLoose(path: string, log?: Logger): Promise<void> {
   if (!log || Deno.build.os === "windows") return;
   const { mode } = await Deno.stat(path);
   if (mode !== null && (mode & 0o077) !== 0) {
     log.warn("the registry key file is readable by other users; chmod 600 it", {
       path,
-      mode: "0" + (mode & 0o777).toString(8),
+      mode: modeText(mode),
     });
   }
 }

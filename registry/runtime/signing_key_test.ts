@@ -11,7 +11,9 @@ import { Logger } from "./log.ts";
 import {
   KEY_FILE,
   loadOrCreateSigningKey,
+  MAX_PASSPHRASE_FILE_BYTES,
   PASSPHRASE_FILE,
+  prepareDataDir,
   resolvePassphrase,
   SigningKeyError,
   writeFileAtomic,
@@ -261,6 +263,101 @@ Deno.test("writeFileAtomic: replaces the file whole, mode 0600, no temporary lef
     // A failing write leaves nothing behind either.
     await assert.rejects(
       writeFileAtomic(`${dir}/missing/f`, new Uint8Array(1)),
+    );
+  });
+});
+
+Deno.test("passphrase file: only a regular file of bounded size (not /dev/zero, not a FIFO, not a directory)", async () => {
+  await withDir(async (dir) => {
+    const refuse = async (path: string, message: RegExp) => {
+      const started = performance.now();
+      await assert.rejects(
+        resolvePassphrase(
+          { kind: "file", path, from: "--passphrase-file" },
+          dir,
+        ),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      );
+      // Refused at once: nothing read, nothing waited for.
+      assert(performance.now() - started < 2000);
+    };
+    await refuse(
+      "/dev/zero",
+      /\/dev\/zero \(--passphrase-file\) is not a regular file/,
+    );
+    await refuse(dir, /is not a regular file/);
+    const fifo = `${dir}/fifo`;
+    const mk = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert(mk.success, "mkfifo");
+    await refuse(fifo, /fifo \(--passphrase-file\) is not a regular file/);
+    const big = `${dir}/big`;
+    await Deno.writeTextFile(
+      big,
+      PASS + "\n" + "x".repeat(MAX_PASSPHRASE_FILE_BYTES),
+    );
+    await refuse(big, /is larger than 4096 bytes/);
+    // A symlink to a regular file is fine.
+    await Deno.writeTextFile(`${dir}/real`, PASS + "\n");
+    await Deno.symlink(`${dir}/real`, `${dir}/link`);
+    assert.equal(
+      await resolvePassphrase(
+        { kind: "file", path: `${dir}/link`, from: "--passphrase-file" },
+        dir,
+      ),
+      PASS,
+    );
+  });
+});
+
+Deno.test("data directory: created 0700; refused when others may write it or the key file; a readable one warns", async () => {
+  await withDir(async (dir) => {
+    const { log, lines } = captureLog();
+    const fresh = `${dir}/new/data`;
+    await prepareDataDir(fresh, log);
+    assert.equal((await Deno.stat(fresh)).mode! & 0o777, 0o700);
+    assert.equal(lines().length, 0);
+
+    const open = `${dir}/open`;
+    await Deno.mkdir(open);
+    for (const mode of [0o777, 0o770, 0o702]) {
+      await Deno.chmod(open, mode);
+      await assert.rejects(
+        prepareDataDir(open, log),
+        (e: unknown) =>
+          e instanceof SigningKeyError && e.code === "unsafe_permissions" &&
+          e.message ===
+            `the data directory ${open} is writable by other users (mode 0${
+              mode.toString(8)
+            }): refusing to use it; if it is yours, run chmod 700 ${open}`,
+      );
+    }
+    await Deno.chmod(open, 0o755);
+    await prepareDataDir(open, log);
+    assert.equal(lines()[0]!.level, "warn");
+    assert.equal(lines()[0]!.mode, "0755");
+
+    const file = `${dir}/notadir`;
+    await Deno.writeTextFile(file, "");
+    await assert.rejects(
+      prepareDataDir(file),
+      /cannot create the data directory .*notadir|is not a directory/,
+    );
+
+    // The key file.
+    const keyDir = `${dir}/k`;
+    await prepareDataDir(keyDir);
+    const key = await loadOrCreateSigningKey({
+      dataDir: keyDir,
+      passphrase: PASS,
+      kdf: KDF,
+    });
+    await Deno.chmod(key.path, 0o666);
+    await assert.rejects(
+      loadOrCreateSigningKey({ dataDir: keyDir, passphrase: PASS }),
+      (e: unknown) =>
+        e instanceof SigningKeyError && e.code === "unsafe_permissions" &&
+        /the registry key file .* is writable by other users \(mode 0666\).*chmod 600/
+          .test(e.message),
     );
   });
 });

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { sql } from "kysely";
 import type { Db } from "./db.ts";
 
 /** The rows of the state tables, in key order. */
@@ -44,5 +45,15 @@ export class InspectStore {
       lastEventId: last ? Number(last.id) : 0,
       latestList: list?.hash ?? null,
     };
+  }
+
+  /**
+   * SQLite's `PRAGMA integrity_check`: `["ok"]` for a sound database file,
+   * else the problems found (the crash fault suite runs it after `kill -9`).
+   */
+  async integrityCheck(): Promise<string[]> {
+    const r = await sql<Record<string, unknown>>`PRAGMA integrity_check`
+      .execute(this.#db);
+    return r.rows.map((row) => String(Object.values(row)[0]));
   }
 }

@@ -10,3 +10,4 @@
 export * from "./http.ts";
 export * from "./net.ts";
 export * from "./serve.ts";
+export * from "./sockets.ts";

@@ -6,7 +6,7 @@
  */
 
 import { createRoute } from "@hono/zod-openapi";
-import type { App, Deps } from "../deps.ts";
+import { type App, clientOf, type Deps } from "../deps.ts";
 import { acceptsExplicitly } from "../negotiate.ts";
 import { HttpError } from "../problem.ts";
 import {
@@ -15,7 +15,6 @@ import {
   EventsPageSchema,
 } from "../../api/events.ts";
 import { EventsQuery, problems } from "../params.ts";
-import { eventStream } from "../sse.ts";
 
 function parseKinds(text: string | undefined): string[] | undefined {
   if (text === undefined || text.trim() === "") return undefined;
@@ -47,7 +46,7 @@ function parseLastEventId(header: string | undefined): number | undefined {
 
 /** Register the events route. */
 export function eventRoutes(app: App, deps: Deps): void {
-  const { registry, queries, state } = deps;
+  const { queries } = deps;
   app.openapi(
     createRoute({
       method: "get",
@@ -56,7 +55,7 @@ export function eventRoutes(app: App, deps: Deps): void {
       operationId: "events",
       summary: "Registry events: Server-Sent Events or a JSON page",
       description:
-        "With `Accept: text/event-stream`: an SSE stream (`id:` the event id, `event:` its kind, `data:` the event as JSON) replaying the stored events after `Last-Event-ID` (or `?after=`), then live ones, with a `: heartbeat` comment every 15 s. Otherwise a JSON page `{events, next, more}`: pass `next` as `after` to continue. Filters: `node`, `wallet`, `kind` (comma-separated).",
+        "With `Accept: text/event-stream`: an SSE stream (`id:` the event id, `event:` its kind, `data:` the event as JSON) replaying the stored events after `Last-Event-ID` (or `?after=`), then live ones, with a `: heartbeat` comment every 15 s. Streams are capped per client address (429 `too_many_streams`) and in all (503 `server_busy`), both with `Retry-After`. Otherwise a JSON page `{events, next, more}`: pass `next` as `after` to continue. Filters: `node`, `wallet`, `kind` (comma-separated).",
       request: { query: EventsQuery },
       responses: {
         200: {
@@ -66,7 +65,7 @@ export function eventRoutes(app: App, deps: Deps): void {
             "text/event-stream": { schema: { type: "string" } },
           },
         },
-        ...problems(400),
+        ...problems(400, 429, 503),
       },
     }),
     async (c) => {
@@ -79,20 +78,9 @@ export function eventRoutes(app: App, deps: Deps): void {
       if (acceptsExplicitly(c.req.header("accept"), "text/event-stream")) {
         const resume = parseLastEventId(c.req.header("last-event-id")) ??
           q.after ?? 0;
-        // The stream's cancel() is the disconnect signal: Deno.serve cancels
-        // the body when the client goes away (request.signal is not used:
-        // under Deno's legacy semantics it also fires on normal completion).
-        const body = eventStream(registry, queries, {
-          after: resume,
-          filter,
-          heartbeatMs: deps.options.heartbeatMs ?? 15_000,
-          onOpen: () => state.sseClients++,
-          onClose: () => state.sseClients--,
-          log: deps.log,
-          ...(deps.options.sseReplayPageSize
-            ? { pageSize: deps.options.sseReplayPageSize }
-            : {}),
-        });
+        // The stream's cancel() is the disconnect signal: the server
+        // cancels the body when the client goes away.
+        const body = deps.events.open(clientOf(deps, c), resume, filter);
         return new Response(body, {
           status: 200,
           headers: {

@@ -12,9 +12,21 @@
 import { createRoute } from "@hono/zod-openapi";
 import { fromHex } from "../../core/bytes.ts";
 import { DecodeError } from "../../core/errors.ts";
-import { type MessageKind, peekMessageKind } from "../../core/messages.ts";
+import { toHex } from "../../core/bytes.ts";
+import {
+  decodeMessage,
+  type MessageKind,
+  peekMessageKind,
+} from "../../core/messages.ts";
 import { SubmitResultSchema } from "../../api/views.ts";
-import { type App, type Deps, readBody, untyped } from "../deps.ts";
+import {
+  type App,
+  clientOf,
+  type Deps,
+  rateLimited,
+  readBody,
+  untyped,
+} from "../deps.ts";
 import { HttpError } from "../problem.ts";
 import { problems } from "../params.ts";
 
@@ -108,6 +120,57 @@ const WRITES: {
   },
 ];
 
+/** The wallet of a well-formed faucet request (not yet verified), else null. */
+function faucetWallet(bytes: Uint8Array, network: number): string | null {
+  if (peekMessageKind(bytes) !== "faucet_request") return null;
+  try {
+    const { body } = decodeMessage(bytes, network);
+    return body.kind === "faucet_request" ? toHex(body.wallet) : null;
+  } catch {
+    return null; // the registry refuses it with the decoder's code
+  }
+}
+
+/**
+ * Take the faucet's tokens (the wallet's, then everybody's) for a request
+ * about to be submitted; returns how to give them back if the request is
+ * refused, so forged or failing requests cost the wallet nothing.
+ */
+function takeFaucet(deps: Deps, wallet: string): () => void {
+  const { faucetPerWallet, faucetGlobal } = deps.limiters;
+  const taken: (() => void)[] = [];
+  if (faucetPerWallet) {
+    const t = faucetPerWallet.take(wallet);
+    if (!t.ok) {
+      throw rateLimited(
+        `the faucet gives wallet ${
+          wallet.slice(0, 16)
+        }... at most ${faucetPerWallet.rate.count} payments per ${
+          faucetPerWallet.rate.periodMs / 1000
+        } s`,
+        t.retryAfterSeconds,
+      );
+    }
+    taken.push(() => faucetPerWallet.refund(wallet));
+  }
+  if (faucetGlobal) {
+    const t = faucetGlobal.take("*");
+    if (!t.ok) {
+      for (const undo of taken) undo();
+      throw rateLimited(
+        `the faucet pays at most ${faucetGlobal.rate.count} requests per ${
+          faucetGlobal.rate.periodMs / 1000
+        } s in all`,
+        t.retryAfterSeconds,
+      );
+    }
+    taken.push(() => faucetGlobal.refund("*"));
+  }
+  return () => {
+    for (const undo of taken) undo();
+  };
+}
+
 /** Register the write routes. */
 export function writeRoutes(app: App, deps: Deps): void {
   const limit = deps.options.writeBodyLimit ?? 4096;
@@ -121,7 +184,7 @@ export function writeRoutes(app: App, deps: Deps): void {
       description: (w.kind === null
         ? "Any kind of signed message (the CLI's offline `submit FILE`)."
         : `Only \`${w.kind}\` messages; another kind is refused with 400 \`wrong_kind\`.`) +
-        ` Body: the message's canonical bytes (application/octet-stream) or {"message": "<hex>"} (application/json), at most ${limit} bytes. A refused write changes nothing.`,
+        ` Body: the message's canonical bytes (application/octet-stream) or {"message": "<hex>"} (application/json), at most ${limit} bytes. A refused write changes nothing. Writes are rate-limited per client address, faucet requests also per wallet and in all: 429 \`rate_limited\` with \`Retry-After\` (seconds).`,
       request: {
         body: {
           required: true,
@@ -161,9 +224,30 @@ export function writeRoutes(app: App, deps: Deps): void {
       },
     });
     app.openapi(route, async (c) => {
+      const { writes } = deps.limiters;
+      if (writes) {
+        // Before reading the body: every attempt costs a verification.
+        const t = writes.take(clientOf(deps, c));
+        if (!t.ok) {
+          throw rateLimited(
+            `at most ${writes.rate.count} writes per ${
+              writes.rate.periodMs / 1000
+            } s from one client address`,
+            t.retryAfterSeconds,
+          );
+        }
+      }
       const bytes = await messageBytes(c.req.raw, limit);
       checkKind(bytes, w.kind);
-      const result = await deps.registry.submit(bytes);
+      const wallet = faucetWallet(bytes, deps.registry.params.id);
+      const refund = wallet === null ? () => {} : takeFaucet(deps, wallet);
+      let result;
+      try {
+        result = await deps.registry.submit(bytes);
+      } catch (e) {
+        refund();
+        throw e;
+      }
       if (result.kind === "register_node" && result.node !== null) {
         return untyped(
           new Response(JSON.stringify(result), {
