@@ -137,6 +137,21 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorInfo>> = {
   ),
   expired: e(400, "verify", "past its validity"),
   not_yet_valid: e(400, "verify", "not valid yet"),
+  insufficient_cosignatures: e(
+    400,
+    "verify",
+    "too few valid witness co-signatures",
+  ),
+  bad_rotation: e(
+    400,
+    "verify",
+    "a key rotation not signed by a trusted key, or without the new key's proof of possession",
+  ),
+  not_equivocation: e(
+    400,
+    "verify",
+    "the two signed checkpoints do not conflict (another network or epoch, or the same checkpoint)",
+  ),
   // core: staking rules
   operator_stake_too_low: e(
     422,
