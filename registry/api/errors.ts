@@ -34,6 +34,9 @@ export type RegistryErrorCode =
   | "address_not_public"
   | "outdated_version"
   | "diff_unavailable"
+  | "unknown_epoch"
+  | "unknown_witness"
+  | "checkpoint_mismatch"
   | "bad_request"
   | "shutting_down";
 
@@ -237,6 +240,21 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorInfo>> = {
     404,
     "registry",
     "the diff's base list is no longer kept: fetch the full list",
+  ),
+  unknown_epoch: e(
+    404,
+    "registry",
+    "no inputs document or state snapshot is kept for that epoch",
+  ),
+  unknown_witness: e(
+    403,
+    "registry",
+    "a co-signature from a key that is not one of the registry's witnesses",
+  ),
+  checkpoint_mismatch: e(
+    409,
+    "registry",
+    "the witness co-signed another checkpoint than the registry's list of that epoch",
   ),
   bad_request: e(400, "registry", "the request cannot be applied"),
   shutting_down: e(503, "registry", "the registry is stopping"),

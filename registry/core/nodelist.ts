@@ -102,7 +102,11 @@ export type {
   VerifyNodeListOptions,
 } from "./nodelist/verify.ts";
 export { nodeListFromJson, nodeListToJson } from "./nodelist/json.ts";
-export type { NodeListJson, NodeRecordJson } from "./nodelist/json.ts";
+export type {
+  ListExtensionJson,
+  NodeListJson,
+  NodeRecordJson,
+} from "./nodelist/json.ts";
 export {
   applyNodeListDiff,
   decodeNodeListDiff,

@@ -90,11 +90,13 @@ const STATUS_NAMES = new Map<number, NodeStatus>(
  * ```
  */
 export interface StateStake {
+  /** The contributor's wallet. */
   wallet: Uint8Array;
   /** Atomic units staked. */
   amount: bigint;
   /** Atomic units reserved for this contributor. */
   reserved: bigint;
+  /** Epoch the stake was made. */
   sinceEpoch: number;
 }
 
@@ -110,31 +112,53 @@ export interface StateStake {
  * ```
  */
 export interface StateNode {
+  /** The node's Ed25519 key. */
   pubkey: Uint8Array;
+  /** The operator's wallet. */
   operator: Uint8Array;
+  /** Operator fee, basis points. */
   feeBasisPoints: number;
   /** Staking requirement at registration, atomic units. */
   requirement: bigint;
+  /** Lifecycle status. */
   status: NodeStatus;
+  /** Epoch of registration. */
   registeredAt: number;
+  /** Epoch the status began. */
   statusSince: number;
+  /** Epoch it last became active. */
   activeSince: number | null;
+  /** Credit base at activation (lifecycle.ts). */
   creditBase: number;
+  /** Credit when decommissioned. */
   creditAtDecommission: number | null;
+  /** Epoch of the last uptime proof. */
   lastProofEpoch: number | null;
+  /** Marked unreachable by reachability tests. */
   unreachable: boolean;
+  /** Consecutive failed reachability tests. */
   reachabilityFailures: number;
+  /** Epoch a requested unlock takes effect. */
   unlockAt: number | null;
+  /** Epoch a deregistered node's stakes unlock. */
   lockedUntil: number | null;
+  /** Epoch the stakes went back to the wallets. */
   stakesReleasedAt: number | null;
+  /** Times decommissioned. */
   decommissionCount: number;
+  /** Reason bits of the last failure. */
   lastReasons: number;
+  /** Swarm id (u64; 2^64-1 when in none). */
   swarmId: bigint;
+  /** IPv4 from the last proof. */
   publicIp: string | null;
+  /** Storage HTTPS port from the last proof. */
   httpsPort: number | null;
+  /** Storage QUIC port from the last proof. */
   quicPort: number | null;
   /** As the proof stated it, e.g. `"11.0.0"`. */
   nodeVersion: string | null;
+  /** The storage server version the proof stated. */
   storageVersion: string | null;
   /** Unix seconds of the last proof's signed timestamp. */
   lastProofAt: number | null;
@@ -155,8 +179,11 @@ export interface StateNode {
  * ```
  */
 export interface StateWallet {
+  /** The wallet's key. */
   pubkey: Uint8Array;
+  /** Spendable atomic units. */
   balance: bigint;
+  /** Epoch it first held coins. */
   createdEpoch: number;
 }
 
@@ -171,7 +198,9 @@ export interface StateWallet {
  * ```
  */
 export interface StateSequence {
+  /** The signing key. */
   signer: Uint8Array;
+  /** Its last accepted sequence number. */
   lastSequence: number;
 }
 
@@ -188,11 +217,17 @@ export interface StateSequence {
  * ```
  */
 export interface StateSnapshot {
+  /** Network id. */
   network: number;
+  /** The epoch whose tick this state follows. */
   epoch: bigint;
+  /** Identity of the list before list `epoch` (its `prevHash`). */
   prevListId: Uint8Array;
+  /** Every node, ascending by key. */
   nodes: StateNode[];
+  /** Every wallet, ascending by key. */
   wallets: StateWallet[];
+  /** Every signer's sequence, ascending by key. */
   sequences: StateSequence[];
 }
 

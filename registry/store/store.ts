@@ -11,6 +11,7 @@
 
 import { type Kysely, sql } from "kysely";
 import type { Db } from "./db.ts";
+import { EpochStore } from "./epochs.ts";
 import { EventStore } from "./events.ts";
 import { HistoryStore } from "./history.ts";
 import { InspectStore } from "./inspect.ts";
@@ -22,7 +23,9 @@ import { ReachabilityStore } from "./reachability.ts";
 import type { Database } from "./schema.ts";
 import { SequenceStore } from "./sequences.ts";
 import { openSqlite } from "./sqlite.ts";
+import { StateStore } from "./state.ts";
 import { WalletStore } from "./wallets.ts";
+import { WitnessStore } from "./witness.ts";
 
 /** The table modules over one handle (the database, or a transaction). */
 export interface Tables {
@@ -35,6 +38,9 @@ export interface Tables {
   events: EventStore;
   lists: ListStore;
   inspect: InspectStore;
+  epochs: EpochStore;
+  state: StateStore;
+  witness: WitnessStore;
 }
 
 function tablesOf(db: Db): Tables {
@@ -48,6 +54,9 @@ function tablesOf(db: Db): Tables {
     events: new EventStore(db),
     lists: new ListStore(db),
     inspect: new InspectStore(db),
+    epochs: new EpochStore(db),
+    state: new StateStore(db),
+    witness: new WitnessStore(db),
   };
 }
 
