@@ -12,7 +12,7 @@
  * @module
  */
 
-import { toHex } from "./core/bytes.ts";
+import { bytesEqual, toHex } from "./core/bytes.ts";
 import { formatCoins } from "./core/params.ts";
 import { createApp } from "./http/app.ts";
 import { formatRate } from "./http/rate_limit.ts";
@@ -30,6 +30,7 @@ import { Logger } from "./runtime/log.ts";
 import {
   exists,
   joinPath,
+  KEY_FILE,
   loadOrCreateSigningKey,
   prepareDataDir,
   refuseIfWritableByOthers,
@@ -41,6 +42,8 @@ import meta from "./deno.json" with { type: "json" };
 
 /** File name of the database in the data directory. */
 export const DB_FILE = "registry.db";
+/** The next signing key's keystore, while a rotation is in progress. */
+export const NEXT_KEY_FILE = "registry-key.next.json";
 /** How long shutdown waits for open HTTP connections (event streams) to finish. */
 export const SHUTDOWN_GRACE_MS = 5000;
 
@@ -157,6 +160,25 @@ async function run(config: Config, log: Logger): Promise<number> {
       );
     }
   }
+  // A key rotation: the next key, generated when asked for, or found from a
+  // rotation a restart interrupted.
+  const nextPath = joinPath(config.dataDir, NEXT_KEY_FILE);
+  const next = config.rotateKey || await exists(nextPath)
+    ? await loadOrCreateSigningKey({
+      dataDir: config.dataDir,
+      passphrase,
+      file: NEXT_KEY_FILE,
+      create: config.rotateKey,
+      description: `snode-registry ${params.name} signing key (next)`,
+      log,
+    })
+    : undefined;
+  if (next?.created) {
+    log.info("generated the next registry signing key", {
+      path: next.path,
+      registryKey: toHex(next.publicKey),
+    });
+  }
 
   let store: Store;
   try {
@@ -174,10 +196,53 @@ async function run(config: Config, log: Logger): Promise<number> {
       genesis,
       faucetLimit: config.faucetLimit,
       minimumNodeVersion: config.minimumNodeVersion,
+      witnesses: config.witnesses,
+      ...(next ? { nextKey: next.secretKey } : {}),
     });
   } catch (e) {
     await store.close().catch(() => {});
     throw new StartupError(dbError(dbPath, e));
+  }
+  // Once a list has announced the new key and it signs, the key files move:
+  // registry-key.json is the new key, the old one is kept, retired.
+  const finishRotation = async (epoch: number) => {
+    const retired = joinPath(
+      config.dataDir,
+      `registry-key.retired-${epoch}.json`,
+    );
+    await Deno.rename(joinPath(config.dataDir, KEY_FILE), retired);
+    await Deno.rename(nextPath, joinPath(config.dataDir, KEY_FILE));
+    log.info("rotated the registry signing key", {
+      epoch,
+      registryKey: toHex(registry.publicKeys[0]!),
+      retired,
+    });
+  };
+  registry.onKeyRotated((r) => {
+    finishRotation(r.epoch).catch((e) =>
+      log.error("cannot move the registry key files after a rotation", {
+        error: e,
+      })
+    );
+  });
+  if (next !== undefined) {
+    if (bytesEqual(registry.publicKeys[0]!, next.publicKey)) {
+      const last = (await store.read.epochs.rotations()).at(-1);
+      await finishRotation(last?.epoch ?? registry.epoch);
+    } else if (registry.pendingKey === undefined) {
+      if (config.rotateKey) {
+        await registry.rotateKey(next.secretKey);
+        log.info("announcing a new registry signing key in the next list", {
+          registryKey: toHex(key.publicKey),
+          nextKey: toHex(next.publicKey),
+        });
+      } else {
+        log.warn(
+          `${NEXT_KEY_FILE} exists but no key rotation is in progress: start with --rotate-key on to move to it, or remove it`,
+          { path: nextPath },
+        );
+      }
+    }
   }
   if (dbIsNew) {
     log.info("created the database", {
@@ -205,7 +270,7 @@ async function run(config: Config, log: Logger): Promise<number> {
   const epochs = new EpochRunner(registry, { probe: config.probe, log });
 
   // ---------------------------------------------------------------- server
-  const registryKey = toHex(key.publicKey);
+  const registryKey = toHex(registry.publicKeys[0]!);
   let server: HttpServer;
   try {
     server = await serveHttp(app.fetch, {

@@ -234,6 +234,22 @@ export const OPTIONS: readonly OptionSpec[] = [
     help:
       "comma-separated IP addresses of reverse proxies whose `X-Forwarded-For` names the client for per-client limits; by default the socket's peer is the client and the header is ignored",
   },
+  {
+    flag: "witnesses",
+    env: "REGISTRY_WITNESSES",
+    value: "KEY[@URL],...",
+    default: "none",
+    help:
+      "comma-separated witness public keys (64 hex) whose co-signatures are attached to the lists, each optionally with `@` and the URL it serves its checkpoints at (published in `/v1/info`)",
+  },
+  {
+    flag: "rotate-key",
+    env: "REGISTRY_ROTATE_KEY",
+    value: "on|off",
+    default: "off",
+    help:
+      "`on`: move to a new signing key - generate `registry-key.next.json` (same passphrase) unless it exists, announce it in the next list (signed by the current key), sign every later list with it; the old keystore is kept as `registry-key.retired-<epoch>.json`",
+  },
 ];
 
 /** Every environment variable the service reads. */

@@ -96,6 +96,12 @@ export interface OpenStoreOptions {
    * ("database is locked") instead of interleaving writes.
    */
   exclusive?: boolean;
+  /**
+   * Sync every commit to disk before it returns (`synchronous = FULL`), so
+   * a commit survives a power cut, not only a crash: what a witness needs,
+   * whose decision must be durable before its signature leaves.
+   */
+  durable?: boolean;
 }
 
 /**
@@ -121,6 +127,7 @@ export async function openSqliteStore(
     if (options.exclusive) {
       await sql`PRAGMA locking_mode = EXCLUSIVE`.execute(db);
     }
+    if (options.durable) await sql`PRAGMA synchronous = FULL`.execute(db);
     await migrateToLatest(db, "sqlite");
   } catch (e) {
     await db.destroy().catch(() => {});
