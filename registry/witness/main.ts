@@ -63,7 +63,9 @@ options:
   --log-level LEVEL       debug, info, warn or error (default info)
   --init                  only create the data directory and the key, print the
                           key and exit (to configure the registry before starting)
-  --pause-after-decide MS testing: wait between deciding and posting
+  --pause-after-decide [EPOCH:]MS
+                          testing: wait between deciding and posting (only for
+                          EPOCH when given)
   -h, --help              this text`;
 
 /** The parsed command line. */
@@ -81,6 +83,8 @@ export interface WitnessConfig {
   logFormat: LogFormat;
   logLevel: LogLevel;
   pauseAfterDecideMs: number;
+  /** Only pause for this epoch (undefined: every epoch). */
+  pauseEpoch: number | undefined;
   /** Only create the key, print it and exit. */
   init: boolean;
 }
@@ -91,6 +95,21 @@ function int(text: string, name: string, min: number, max: number): number {
     throw new ConfigError(`--${name} must be ${min} to ${max}, got "${text}"`);
   }
   return n;
+}
+
+function pauseOf(
+  text: string,
+): { pauseAfterDecideMs: number; pauseEpoch: number | undefined } {
+  const [a, b] = text.split(":");
+  return b === undefined
+    ? {
+      pauseAfterDecideMs: int(a!, "pause-after-decide", 0, 3_600_000),
+      pauseEpoch: undefined,
+    }
+    : {
+      pauseAfterDecideMs: int(b, "pause-after-decide", 0, 3_600_000),
+      pauseEpoch: int(a!, "pause-after-decide", 0, Number.MAX_SAFE_INTEGER),
+    };
 }
 
 /** Parse the command line (null: help was asked for). */
@@ -198,12 +217,7 @@ export function parseWitnessArgs(
     passphrase,
     logFormat: fmt,
     logLevel: level as LogLevel,
-    pauseAfterDecideMs: int(
-      values["pause-after-decide"],
-      "pause-after-decide",
-      0,
-      3_600_000,
-    ),
+    ...pauseOf(values["pause-after-decide"]),
     init,
   };
 }
@@ -273,6 +287,9 @@ export async function main(
       clock: Date.now,
       log: (level, msg, fields) => log[level](msg, fields),
       pauseAfterDecideMs: config.pauseAfterDecideMs,
+      ...(config.pauseEpoch === undefined
+        ? {}
+        : { pauseEpoch: config.pauseEpoch }),
     });
     return await serve(witness, config, log, toHex(key.publicKey));
   } catch (e) {

@@ -77,6 +77,8 @@ export interface WitnessOptions {
   log: WitnessLog;
   /** Testing: wait this long between deciding and posting (a crash window). */
   pauseAfterDecideMs?: number;
+  /** Testing: pause only after deciding this epoch. */
+  pauseEpoch?: number;
 }
 
 /** Why a witness stopped co-signing. */
@@ -471,7 +473,10 @@ export class Witness {
         : {}),
     });
     this.#unposted.add(epoch);
-    if (this.#o.pauseAfterDecideMs) {
+    if (
+      this.#o.pauseAfterDecideMs &&
+      (this.#o.pauseEpoch === undefined || this.#o.pauseEpoch === epoch)
+    ) {
       await new Promise((r) => setTimeout(r, this.#o.pauseAfterDecideMs));
     }
     await this.#post(decision);
