@@ -54,6 +54,11 @@ export interface Config {
   port: number;
   /** Directory of the database and the registry key. */
   dataDir: string;
+  /**
+   * A PostgreSQL URL: the database lives there (shared with other registry
+   * processes), not in the data directory. Null: SQLite in the data directory.
+   */
+  databaseUrl: string | null;
   /** Network rules, with the epoch length applied. */
   params: NetworkParams;
   /** Registry key passphrase. */
@@ -133,6 +138,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: "DIR",
     default: "./data",
     help: "database and key directory, created if missing",
+  },
+  {
+    flag: "database-url",
+    env: "DATABASE_URL",
+    value: "URL",
+    default: "none",
+    help:
+      "`postgres://user:pw@host/db`: keep the database there (see PostgreSQL); none: SQLite",
   },
   {
     flag: "network",
@@ -268,8 +281,9 @@ ${rows.join("\n")}
 With neither REGISTRY_PASSPHRASE_FILE nor REGISTRY_PASSPHRASE, devnet generates a
 passphrase into <data-dir>/registry-key.passphrase; mainnet and testnet refuse to start.
 
-Files in the data directory: registry.db (SQLite), registry-key.json (encrypted
-registry signing key, mode 0600), registry-key.passphrase (devnet only, when generated).
+Files in the data directory: registry.db (SQLite; none with a database URL),
+registry-key.json (encrypted registry signing key, mode 0600),
+registry-key.passphrase (devnet only, when generated).
 
 Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a runtime failure
 (e.g. a wrong passphrase), 2 on a bad flag or value.
@@ -370,6 +384,15 @@ export function parseConfig(
     throw new ConfigError(`${dataDir.source} must not be empty`);
   }
 
+  const databaseUrl = get("database-url");
+  if (databaseUrl && !isPostgresUrl(databaseUrl.value)) {
+    throw new ConfigError(
+      `${databaseUrl.source}: "${
+        redactPassword(databaseUrl.value)
+      }" is not a PostgreSQL URL (postgres://user:password@host:port/database)`,
+    );
+  }
+
   const network = get("network");
   const name = network?.value ?? DEFAULTS.network;
   if (!Object.hasOwn(PRESETS, name)) {
@@ -437,6 +460,7 @@ export function parseConfig(
       host: host?.value ?? DEFAULTS.host,
       port: portNumber,
       dataDir: dataDir?.value ?? DEFAULTS.dataDir,
+      databaseUrl: databaseUrl?.value ?? null,
       params,
       passphrase,
       genesisFile: genesis?.value ?? null,
@@ -466,6 +490,22 @@ export function parseConfig(
       },
     },
   };
+}
+
+/** Whether `text` is a `postgres://` or `postgresql://` URL with a host. */
+function isPostgresUrl(text: string): boolean {
+  if (!/^postgres(ql)?:\/\/[^/?#\s]/i.test(text)) return false;
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A URL as an error message may show it: without its password. */
+function redactPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
 }
 
 function passphraseSource(
