@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
+import type { Db } from "./db.ts";
 import type { Dialect } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 
@@ -48,10 +49,7 @@ export interface Backend {
    * back if it throws. With `fence`, the transaction first checks the lease
    * is still held and throws {@linkcode LeaseLostError} if not.
    */
-  write<T>(
-    work: (trx: Transaction<Database>) => Promise<T>,
-    fence?: Lease,
-  ): Promise<T>;
+  write<T>(work: (db: Db) => Promise<T>, fence?: Lease): Promise<T>;
   /**
    * Call `listener` when another process may have committed a write (and
    * after a lost connection to the notifications is restored). Returns a
@@ -96,7 +94,7 @@ export class LocalBackend implements Backend {
     this.dialect = dialect;
   }
 
-  write<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  write<T>(work: (db: Db) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(work);
   }
 

@@ -25,8 +25,9 @@
  */
 
 import pg from "pg";
-import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import { type Backend, type Lease, LeaseLostError } from "./backend.ts";
+import type { Db } from "./db.ts";
 import type { Database } from "./schema.ts";
 import { PG_TYPES, PostgresTypesPlugin } from "./postgres_types.ts";
 
@@ -40,6 +41,14 @@ const LEADER_LOCK = 2;
 const SCHEMA_LOCK = 3;
 /** The channel writes notify. */
 const CHANNEL = "snode_registry";
+
+// A write's first and last round trips: several statements in one simple
+// query each (no parameters), begin with the lock, notify with the commit.
+const BEGIN = sql.raw(
+  `start transaction isolation level read committed; select pg_advisory_xact_lock(${LOCK_SPACE}, ${WRITE_LOCK})`,
+);
+const COMMIT = sql.raw(`select pg_notify('${CHANNEL}', ''); commit`);
+const ROLLBACK = sql.raw("rollback");
 
 /** How many times a write is tried when it fails with 40001 or 40P01. */
 export const WRITE_ATTEMPTS = 5;
@@ -139,20 +148,23 @@ export class PostgresBackend implements Backend {
   }
 
   async write<T>(
-    work: (trx: Transaction<Database>) => Promise<T>,
+    work: (db: Db) => Promise<T>,
     fence?: Lease,
   ): Promise<T> {
     for (let attempt = 1;; attempt++) {
       try {
-        return await this.db.transaction().setIsolationLevel("read committed")
-          .execute(async (trx) => {
-            await sql`select pg_advisory_xact_lock(${LOCK_SPACE}, ${WRITE_LOCK})`
-              .execute(trx);
-            if (fence !== undefined) await checkFence(trx, fence);
-            const result = await work(trx);
-            await sql`select pg_notify(${CHANNEL}, '')`.execute(trx);
+        return await this.db.connection().execute(async (conn) => {
+          try {
+            await BEGIN.execute(conn);
+            if (fence !== undefined) await checkFence(conn, fence);
+            const result = await work(conn);
+            await COMMIT.execute(conn);
             return result;
-          });
+          } catch (e) {
+            await ROLLBACK.execute(conn).catch(() => {});
+            throw e;
+          }
+        });
       } catch (e) {
         const state = sqlState(e);
         if (
@@ -284,10 +296,7 @@ export class PostgresBackend implements Backend {
   }
 }
 
-async function checkFence(
-  trx: Transaction<Database>,
-  lease: Lease,
-): Promise<void> {
+async function checkFence(trx: Db, lease: Lease): Promise<void> {
   if (!(lease instanceof PostgresLease) || !lease.held) {
     throw new LeaseLostError();
   }
