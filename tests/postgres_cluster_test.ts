@@ -452,3 +452,60 @@ Deno.test({
     await db.drop();
   }
 });
+
+Deno.test({
+  name:
+    "a registry on PostgreSQL: an unreachable server, or a key other than the database's, stops the start with status 1",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const db = await testPostgres("database");
+  const dirs = [
+    await Deno.makeTempDir({ prefix: "registry-pg-a-" }),
+    await Deno.makeTempDir({ prefix: "registry-pg-b-" }),
+  ];
+  const processes: Process[] = [];
+  const run = (dir: string, url: string) => {
+    const p = new Process(dir, [
+      ...args,
+      "--port",
+      "0",
+      "--probe",
+      "off",
+      "--data-dir",
+      dir,
+    ], { DATABASE_URL: url });
+    processes.push(p);
+    return p;
+  };
+  const args = await startTaskArgs();
+  try {
+    // Nothing listens on port 1: the start fails, naming the database
+    // without its password.
+    const down = run(dirs[0]!, "postgres://registry:s3cret@127.0.0.1:1/none");
+    assert.equal((await down.exit(30_000)).code, 1);
+    assert.match(
+      down.stderr,
+      /^error: cannot open the database postgres:\/\/registry:\*\*\*@127\.0\.0\.1:1\/none: .+\n$/,
+    );
+    assert(!down.stderr.includes("s3cret"));
+
+    // The first process records its key; one with another key is refused.
+    const first = run(dirs[0]!, db.location);
+    const key = String((await first.msg("listening")).registryKey);
+    first.child.kill("SIGTERM");
+    assert.equal((await first.exit()).code, 0);
+    const other = run(dirs[1]!, db.location);
+    assert.equal((await other.exit(60_000)).code, 1);
+    assert.match(
+      other.stderr,
+      new RegExp(
+        `^error: cannot open the database .*: this database's lists are signed with the registry key ${key}, not [0-9a-f]{64}: every registry process on one database needs the same key`,
+      ),
+    );
+  } finally {
+    for (const p of processes) await p.dispose();
+    for (const d of dirs) await Deno.remove(d, { recursive: true });
+    await db.drop();
+  }
+});
