@@ -281,7 +281,9 @@ export class Registry {
           options.advancesEpoch ? epoch + 1 : epoch,
         );
       }
-      await this.#deliver(events);
+      // The write has committed: failing to deliver its events now (the
+      // database went away) must not fail it; the next sync delivers them.
+      await this.#deliver(events).catch(() => {});
       return result;
     };
     const run = this.#writeChain.then(work, work);
