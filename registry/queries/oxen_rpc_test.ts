@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { toHex } from "../core/bytes.ts";
 import { x25519FromEd25519 } from "../core/keys.ts";
-import { testEachBackend } from "../testkit/backend.ts";
+import { eachBackend } from "../testkit/backend.ts";
 import { testNet } from "../testkit/mod.ts";
 import {
   cryptoRandomInt,
@@ -226,220 +226,214 @@ Deno.test("u64 values are written as exact JSON numbers", () => {
   assert.equal(exact.swarm_id, 2n ** 64n - 1n);
 });
 
-testEachBackend(
-  "JsonRpcService maps registry nodes with upstream names, one snapshot per list",
-  async (backend) => {
-    const net = await testNet({ backend, funded: ["op", "friend"] });
-    try {
-      const rpc = new JsonRpcService(net.registry);
-      const p = net.params;
-      const call = async (method: string, params: unknown = {}) =>
-        JSON.parse(
-          (await rpc.handle(
-            JSON.stringify({ jsonrpc: "2.0", id: 9, method, params }),
-          ))!,
-          (_k, v, ctx?: { source?: string }) =>
-            typeof v === "number" && ctx?.source && !Number.isSafeInteger(v)
-              ? BigInt(ctx.source)
-              : v,
-        );
-      // A proven active node and an open one.
-      await net.registry.submit(
-        net.registration("a", "op", {
-          operatorStake: p.stakingRequirement,
-          feeBasisPoints: 250,
-          reserved: [],
-        }).bytes,
+eachBackend.test("JsonRpcService maps registry nodes with upstream names, one snapshot per list", async (backend) => {
+  const net = await testNet({ backend, funded: ["op", "friend"] });
+  try {
+    const rpc = new JsonRpcService(net.registry);
+    const p = net.params;
+    const call = async (method: string, params: unknown = {}) =>
+      JSON.parse(
+        (await rpc.handle(
+          JSON.stringify({ jsonrpc: "2.0", id: 9, method, params }),
+        ))!,
+        (_k, v, ctx?: { source?: string }) =>
+          typeof v === "number" && ctx?.source && !Number.isSafeInteger(v)
+            ? BigInt(ctx.source)
+            : v,
       );
-      await net.registry.submit(net.proof("a").bytes);
-      await net.registry.submit(
-        net.registration("b", "op", {
-          operatorStake: p.operatorMinimum,
-          feeBasisPoints: 1000,
-          reserved: [{
-            wallet: net.signer("friend").key.public,
-            amount: p.operatorMinimum,
-          }],
-        }).bytes,
-      );
-      net.clock.advance(p.epochSeconds * 1000);
-      const tick = await net.registry.tick();
+    // A proven active node and an open one.
+    await net.registry.submit(
+      net.registration("a", "op", {
+        operatorStake: p.stakingRequirement,
+        feeBasisPoints: 250,
+        reserved: [],
+      }).bytes,
+    );
+    await net.registry.submit(net.proof("a").bytes);
+    await net.registry.submit(
+      net.registration("b", "op", {
+        operatorStake: p.operatorMinimum,
+        feeBasisPoints: 1000,
+        reserved: [{
+          wallet: net.signer("friend").key.public,
+          amount: p.operatorMinimum,
+        }],
+      }).bytes,
+    );
+    net.clock.advance(p.epochSeconds * 1000);
+    const tick = await net.registry.tick();
 
-      const r = await call("get_service_nodes");
-      assert.equal(r.id, 9);
-      assert.equal(r.jsonrpc, "2.0");
-      const res = r.result;
-      assert.equal(res.height, tick.epoch);
-      assert.equal(res.block_hash, tick.hash);
-      assert.equal(res.status, "OK");
-      const byKey = new Map<string, Record<string, unknown>>(
-        res.service_node_states.map((
-          s: Record<string, unknown>,
-        ) => [s.service_node_pubkey, s]),
-      );
-      const a = byKey.get(net.signer("a").key.hex)!;
-      assert.deepEqual(Object.keys(a), [...SERVICE_NODE_FIELDS]);
-      assert.equal(a.pubkey_ed25519, net.signer("a").key.hex);
-      assert.equal(
-        a.pubkey_x25519,
-        toHex(x25519FromEd25519(net.signer("a").key.public)),
-      );
-      assert.equal(a.active, true);
-      assert.equal(a.funded, true);
-      assert.equal(a.registration_height, 1);
-      assert.equal(a.requested_unlock_height, 0);
-      assert.equal(a.operator_fee, 250);
-      assert.equal(a.operator_address, net.signer("op").key.hex);
-      assert.equal(a.total_contributed, Number(p.stakingRequirement));
-      assert.equal(a.staking_requirement, Number(p.stakingRequirement));
-      assert.equal(a.swarm_id, 0);
-      assert.equal(a.public_ip, "127.0.0.1");
-      assert.equal(a.storage_port, 22021);
-      assert.equal(a.storage_lmq_port, 22020);
-      assert.deepEqual(a.service_node_version, [11, 0, 0]);
-      assert.deepEqual(a.storage_server_version, [2, 10, 0]);
-      assert.equal(a.last_uptime_proof, net.clock.now / 1000 - p.epochSeconds);
-      assert.equal(a.earned_downtime_blocks, p.initialCredit);
-      assert.deepEqual(a.contributors, [{
+    const r = await call("get_service_nodes");
+    assert.equal(r.id, 9);
+    assert.equal(r.jsonrpc, "2.0");
+    const res = r.result;
+    assert.equal(res.height, tick.epoch);
+    assert.equal(res.block_hash, tick.hash);
+    assert.equal(res.status, "OK");
+    const byKey = new Map<string, Record<string, unknown>>(
+      res.service_node_states.map((
+        s: Record<string, unknown>,
+      ) => [s.service_node_pubkey, s]),
+    );
+    const a = byKey.get(net.signer("a").key.hex)!;
+    assert.deepEqual(Object.keys(a), [...SERVICE_NODE_FIELDS]);
+    assert.equal(a.pubkey_ed25519, net.signer("a").key.hex);
+    assert.equal(
+      a.pubkey_x25519,
+      toHex(x25519FromEd25519(net.signer("a").key.public)),
+    );
+    assert.equal(a.active, true);
+    assert.equal(a.funded, true);
+    assert.equal(a.registration_height, 1);
+    assert.equal(a.requested_unlock_height, 0);
+    assert.equal(a.operator_fee, 250);
+    assert.equal(a.operator_address, net.signer("op").key.hex);
+    assert.equal(a.total_contributed, Number(p.stakingRequirement));
+    assert.equal(a.staking_requirement, Number(p.stakingRequirement));
+    assert.equal(a.swarm_id, 0);
+    assert.equal(a.public_ip, "127.0.0.1");
+    assert.equal(a.storage_port, 22021);
+    assert.equal(a.storage_lmq_port, 22020);
+    assert.deepEqual(a.service_node_version, [11, 0, 0]);
+    assert.deepEqual(a.storage_server_version, [2, 10, 0]);
+    assert.equal(a.last_uptime_proof, net.clock.now / 1000 - p.epochSeconds);
+    assert.equal(a.earned_downtime_blocks, p.initialCredit);
+    assert.deepEqual(a.contributors, [{
+      address: net.signer("op").key.hex,
+      amount: Number(p.stakingRequirement),
+      reserved: Number(p.stakingRequirement),
+    }]);
+    // Awaiting contributions: not active, not funded, no swarm, no proof.
+    const b = byKey.get(net.signer("b").key.hex)!;
+    assert.equal(b.active, false);
+    assert.equal(b.funded, false);
+    assert.equal(b.swarm_id, 2n ** 64n - 1n);
+    assert.equal(b.public_ip, "0.0.0.0");
+    assert.equal(b.storage_port, 0);
+    assert.equal(b.storage_lmq_port, 0);
+    assert.equal(b.last_uptime_proof, 0);
+    assert.equal(b.total_contributed, Number(p.operatorMinimum));
+    assert.equal(b.total_reserved, Number(2n * p.operatorMinimum));
+    assert.deepEqual(b.contributors, [
+      {
         address: net.signer("op").key.hex,
-        amount: Number(p.stakingRequirement),
-        reserved: Number(p.stakingRequirement),
-      }]);
-      // Awaiting contributions: not active, not funded, no swarm, no proof.
-      const b = byKey.get(net.signer("b").key.hex)!;
-      assert.equal(b.active, false);
-      assert.equal(b.funded, false);
-      assert.equal(b.swarm_id, 2n ** 64n - 1n);
-      assert.equal(b.public_ip, "0.0.0.0");
-      assert.equal(b.storage_port, 0);
-      assert.equal(b.storage_lmq_port, 0);
-      assert.equal(b.last_uptime_proof, 0);
-      assert.equal(b.total_contributed, Number(p.operatorMinimum));
-      assert.equal(b.total_reserved, Number(2n * p.operatorMinimum));
-      assert.deepEqual(b.contributors, [
-        {
-          address: net.signer("op").key.hex,
-          amount: Number(p.operatorMinimum),
-          reserved: Number(p.operatorMinimum),
-        },
-        {
-          address: net.signer("friend").key.hex,
-          amount: 0,
-          reserved: Number(p.operatorMinimum),
-        },
-      ]);
-      assert.deepEqual(
-        (await call("get_n_service_nodes", { active_only: true })).result
-          .service_node_states
-          .map((s: { service_node_pubkey: string }) => s.service_node_pubkey),
-        [net.signer("a").key.hex],
-      );
+        amount: Number(p.operatorMinimum),
+        reserved: Number(p.operatorMinimum),
+      },
+      {
+        address: net.signer("friend").key.hex,
+        amount: 0,
+        reserved: Number(p.operatorMinimum),
+      },
+    ]);
+    assert.deepEqual(
+      (await call("get_n_service_nodes", { active_only: true })).result
+        .service_node_states
+        .map((s: { service_node_pubkey: string }) => s.service_node_pubkey),
+      [net.signer("a").key.hex],
+    );
 
-      // A node registered now shows with the next list, not under this block_hash.
-      await net.registry.submit(
-        net.registration("c", "op", {
-          operatorStake: p.stakingRequirement,
-          feeBasisPoints: 0,
-          reserved: [],
-        }).bytes,
-      );
-      const polled = await call("get_service_nodes", {
-        poll_block_hash: tick.hash,
-      });
-      assert.deepEqual(polled.result, {
-        height: tick.epoch,
-        block_hash: tick.hash,
-        hardfork: 1,
-        snode_revision: 0,
-        status: "OK",
-        unchanged: true,
-      });
-      assert.equal(
-        (await call("get_service_nodes")).result.service_node_states.length,
-        2,
-      );
-      net.clock.advance(p.epochSeconds * 1000);
-      const next = await net.registry.tick();
-      const fresh = await call("get_service_nodes", {
-        poll_block_hash: tick.hash,
-      });
-      assert.equal(fresh.result.unchanged, false);
-      assert.equal(fresh.result.block_hash, next.hash);
-      assert.equal(fresh.result.service_node_states.length, 3);
-    } finally {
-      await net.close();
-    }
-  },
-);
+    // A node registered now shows with the next list, not under this block_hash.
+    await net.registry.submit(
+      net.registration("c", "op", {
+        operatorStake: p.stakingRequirement,
+        feeBasisPoints: 0,
+        reserved: [],
+      }).bytes,
+    );
+    const polled = await call("get_service_nodes", {
+      poll_block_hash: tick.hash,
+    });
+    assert.deepEqual(polled.result, {
+      height: tick.epoch,
+      block_hash: tick.hash,
+      hardfork: 1,
+      snode_revision: 0,
+      status: "OK",
+      unchanged: true,
+    });
+    assert.equal(
+      (await call("get_service_nodes")).result.service_node_states.length,
+      2,
+    );
+    net.clock.advance(p.epochSeconds * 1000);
+    const next = await net.registry.tick();
+    const fresh = await call("get_service_nodes", {
+      poll_block_hash: tick.hash,
+    });
+    assert.equal(fresh.result.unchanged, false);
+    assert.equal(fresh.result.block_hash, next.hash);
+    assert.equal(fresh.result.service_node_states.length, 3);
+  } finally {
+    await net.close();
+  }
+});
 
-testEachBackend(
-  "JsonRpcService errors: parse, invalid request, unknown method, bad params; batches and notifications",
-  async (backend) => {
-    const net = await testNet({ backend });
-    try {
-      const rpc = new JsonRpcService(net.registry);
-      const answer = async (body: string) =>
-        JSON.parse((await rpc.handle(body))!);
-      assert.deepEqual(
-        (await answer("{nope")).error.code,
-        JSONRPC_ERRORS.parseError,
-      );
-      assert.equal((await answer("{nope")).id, null);
-      assert.equal(
-        (await answer("[]")).error.code,
-        JSONRPC_ERRORS.invalidRequest,
-      );
-      assert.equal(
-        (await answer("42")).error.code,
-        JSONRPC_ERRORS.invalidRequest,
-      );
-      assert.equal(
-        (await answer('{"jsonrpc":"1.0","method":"get_service_nodes","id":1}'))
-          .error.code,
-        JSONRPC_ERRORS.invalidRequest,
-      );
-      assert.equal(
-        (await answer('{"jsonrpc":"2.0","id":{},"method":"x"}')).error.code,
-        JSONRPC_ERRORS.invalidRequest,
-      );
-      const unknown = await answer(
-        '{"jsonrpc":"2.0","id":"q","method":"get_info"}',
-      );
-      assert.deepEqual([unknown.id, unknown.error.code], [
-        "q",
-        JSONRPC_ERRORS.methodNotFound,
-      ]);
-      const bad = await answer(
-        '{"jsonrpc":"2.0","id":2,"method":"get_service_nodes","params":{"limit":"x"}}',
-      );
-      assert.deepEqual([bad.id, bad.error.code], [
-        2,
-        JSONRPC_ERRORS.invalidParams,
-      ]);
-      // Notifications get no answer; a batch answers each request with an id.
-      assert.equal(
-        await rpc.handle('{"jsonrpc":"2.0","method":"get_service_nodes"}'),
-        null,
-      );
-      const batch = await answer(JSON.stringify([
-        {
-          jsonrpc: "2.0",
-          id: 1,
-          method: "get_service_nodes",
-          params: { fields: ["height"] },
-        },
-        { jsonrpc: "2.0", method: "get_service_nodes" },
-        { jsonrpc: "2.0", id: 3, method: "nope" },
-      ]));
-      assert.deepEqual(batch.map((x: { id: number }) => x.id), [1, 3]);
-      assert.deepEqual(batch[0].result, {
-        height: 0,
-        status: "OK",
-        service_node_states: [],
-      });
-      assert.equal(batch[1].error.code, JSONRPC_ERRORS.methodNotFound);
-    } finally {
-      await net.close();
-    }
-  },
-);
+eachBackend.test("JsonRpcService errors: parse, invalid request, unknown method, bad params; batches and notifications", async (backend) => {
+  const net = await testNet({ backend });
+  try {
+    const rpc = new JsonRpcService(net.registry);
+    const answer = async (body: string) =>
+      JSON.parse((await rpc.handle(body))!);
+    assert.deepEqual(
+      (await answer("{nope")).error.code,
+      JSONRPC_ERRORS.parseError,
+    );
+    assert.equal((await answer("{nope")).id, null);
+    assert.equal(
+      (await answer("[]")).error.code,
+      JSONRPC_ERRORS.invalidRequest,
+    );
+    assert.equal(
+      (await answer("42")).error.code,
+      JSONRPC_ERRORS.invalidRequest,
+    );
+    assert.equal(
+      (await answer('{"jsonrpc":"1.0","method":"get_service_nodes","id":1}'))
+        .error.code,
+      JSONRPC_ERRORS.invalidRequest,
+    );
+    assert.equal(
+      (await answer('{"jsonrpc":"2.0","id":{},"method":"x"}')).error.code,
+      JSONRPC_ERRORS.invalidRequest,
+    );
+    const unknown = await answer(
+      '{"jsonrpc":"2.0","id":"q","method":"get_info"}',
+    );
+    assert.deepEqual([unknown.id, unknown.error.code], [
+      "q",
+      JSONRPC_ERRORS.methodNotFound,
+    ]);
+    const bad = await answer(
+      '{"jsonrpc":"2.0","id":2,"method":"get_service_nodes","params":{"limit":"x"}}',
+    );
+    assert.deepEqual([bad.id, bad.error.code], [
+      2,
+      JSONRPC_ERRORS.invalidParams,
+    ]);
+    // Notifications get no answer; a batch answers each request with an id.
+    assert.equal(
+      await rpc.handle('{"jsonrpc":"2.0","method":"get_service_nodes"}'),
+      null,
+    );
+    const batch = await answer(JSON.stringify([
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "get_service_nodes",
+        params: { fields: ["height"] },
+      },
+      { jsonrpc: "2.0", method: "get_service_nodes" },
+      { jsonrpc: "2.0", id: 3, method: "nope" },
+    ]));
+    assert.deepEqual(batch.map((x: { id: number }) => x.id), [1, 3]);
+    assert.deepEqual(batch[0].result, {
+      height: 0,
+      status: "OK",
+      service_node_states: [],
+    });
+    assert.equal(batch[1].error.code, JSONRPC_ERRORS.methodNotFound);
+  } finally {
+    await net.close();
+  }
+});

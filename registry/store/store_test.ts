@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import pg from "pg";
 import type { RegistryEvent } from "../api/events.ts";
 import {
+  eachBackend,
   openTestStore,
-  testEachBackend,
   testPostgres,
 } from "../testkit/backend.ts";
 import { type NodeRow, UNASSIGNED } from "./nodes.ts";
@@ -117,107 +117,104 @@ async function fill(tx: Tables): Promise<RegistryEvent> {
   } as unknown as Omit<RegistryEvent, "id">);
 }
 
-testEachBackend(
-  "store: every value comes back as it went in",
-  async (backend) => {
-    const { store, close } = await openTestStore(backend);
-    try {
-      const appended = await store.transaction(fill);
-      const read = store.read;
-      assert.equal(await read.meta.network(), "devnet");
-      assert.equal(await read.meta.epoch(), 0);
-      assert.equal(await read.wallets.balance(A), 5n);
-      assert.deepEqual(plain(await read.wallets.find(A)), {
-        pubkey: A,
-        balance: "5",
-        created_epoch: 0,
-      });
-      assert.deepEqual(await read.wallets.audit(), {
-        minted: BigInt(U64_MAX),
-        spendable: 5n,
-        staked: BigInt(U64_MAX) - 5n,
-        balanced: true,
-      });
-      assert.deepEqual(plain(await read.nodes.get(B)), node(B, A));
-      assert.deepEqual(plain(await read.nodes.many([B, A])), [node(B, A)]);
-      assert.deepEqual(plain(await read.nodes.stakes(B)), [{
-        node: B,
-        wallet: A,
-        position: 0,
-        amount: (BigInt(U64_MAX) - 5n).toString(),
-        reserved: "0",
-        since_epoch: 1,
-      }]);
-      assert.deepEqual(plain(await read.nodes.page({ wallet: A, limit: 10 })), {
-        rows: [node(B, A)],
-        total: 1,
-      });
-      assert.deepEqual(plain(await read.nodes.page({ after: B, limit: 10 })), {
-        rows: [],
-        total: 1,
-      });
-      assert.deepEqual(await read.nodes.countByStatus(), { active: 1 });
-      assert.deepEqual(plain(await read.nodes.activeSwarms()), [
-        { pubkey: B, swarm_id: UNASSIGNED },
-      ]);
-      assert.equal(await read.nodes.swarmCount(), 0);
-      assert.deepEqual(plain(await read.nodes.addressed()), [{
-        pubkey: B,
-        public_ip: "203.0.113.7",
-        https_port: 22021,
-        unreachable: 1,
-        reachability_failures: 2,
-      }]);
-      assert.equal(await read.sequences.last(A), 2 ** 53 - 1);
-      assert.equal(await read.sequences.last(B), -1);
-      assert.equal((await read.history.of(B))[0]!.to, "active");
-      assert.deepEqual(await read.reachability.recent(B, 5), [{
-        node: B,
-        epoch: 5,
-        testedAt: Math.floor(MS / 1000),
-        address: "203.0.113.7:22021",
-        ok: true,
-        detail: "signed challenge verified",
-        latencyMs: 12,
-      }]);
-      assert.deepEqual(
-        await read.reachability.latestPerNode(),
-        new Map([[B, { epoch: 5, address: "203.0.113.7:22021" }]]),
-      );
-      const list = await read.lists.find(7);
-      assert.deepEqual(list, {
+eachBackend.test("store: every value comes back as it went in", async (backend) => {
+  const { store, close } = await openTestStore(backend);
+  try {
+    const appended = await store.transaction(fill);
+    const read = store.read;
+    assert.equal(await read.meta.network(), "devnet");
+    assert.equal(await read.meta.epoch(), 0);
+    assert.equal(await read.wallets.balance(A), 5n);
+    assert.deepEqual(plain(await read.wallets.find(A)), {
+      pubkey: A,
+      balance: "5",
+      created_epoch: 0,
+    });
+    assert.deepEqual(await read.wallets.audit(), {
+      minted: BigInt(U64_MAX),
+      spendable: 5n,
+      staked: BigInt(U64_MAX) - 5n,
+      balanced: true,
+    });
+    assert.deepEqual(plain(await read.nodes.get(B)), node(B, A));
+    assert.deepEqual(plain(await read.nodes.many([B, A])), [node(B, A)]);
+    assert.deepEqual(plain(await read.nodes.stakes(B)), [{
+      node: B,
+      wallet: A,
+      position: 0,
+      amount: (BigInt(U64_MAX) - 5n).toString(),
+      reserved: "0",
+      since_epoch: 1,
+    }]);
+    assert.deepEqual(plain(await read.nodes.page({ wallet: A, limit: 10 })), {
+      rows: [node(B, A)],
+      total: 1,
+    });
+    assert.deepEqual(plain(await read.nodes.page({ after: B, limit: 10 })), {
+      rows: [],
+      total: 1,
+    });
+    assert.deepEqual(await read.nodes.countByStatus(), { active: 1 });
+    assert.deepEqual(plain(await read.nodes.activeSwarms()), [
+      { pubkey: B, swarm_id: UNASSIGNED },
+    ]);
+    assert.equal(await read.nodes.swarmCount(), 0);
+    assert.deepEqual(plain(await read.nodes.addressed()), [{
+      pubkey: B,
+      public_ip: "203.0.113.7",
+      https_port: 22021,
+      unreachable: 1,
+      reachability_failures: 2,
+    }]);
+    assert.equal(await read.sequences.last(A), 2 ** 53 - 1);
+    assert.equal(await read.sequences.last(B), -1);
+    assert.equal((await read.history.of(B))[0]!.to, "active");
+    assert.deepEqual(await read.reachability.recent(B, 5), [{
+      node: B,
+      epoch: 5,
+      testedAt: Math.floor(MS / 1000),
+      address: "203.0.113.7:22021",
+      ok: true,
+      detail: "signed challenge verified",
+      latencyMs: 12,
+    }]);
+    assert.deepEqual(
+      await read.reachability.latestPerNode(),
+      new Map([[B, { epoch: 5, address: "203.0.113.7:22021" }]]),
+    );
+    const list = await read.lists.find(7);
+    assert.deepEqual(list, {
+      epoch: 7,
+      hash: "ab".repeat(32),
+      prevHash: "00".repeat(32),
+      publishedAt: Math.floor(MS / 1000),
+      nodeCount: 1,
+      bytes: new Uint8Array([0, 1, 2, 255]),
+    });
+    assert.equal(await read.events.lastId(), appended.id);
+    const events = await read.events.list({ wallet: A });
+    assert.deepEqual(events, [{ ...appended, wallets: [A] }]);
+    assert.equal(
+      JSON.stringify(events[0]!.data),
+      '{"z":1,"a":"é\u2028","nested":{"b":[1,"2"]}}',
+    );
+    assert.deepEqual(await read.events.list({ node: A }), []);
+    // A list is published once per epoch: the key refuses a second.
+    await assert.rejects(store.transaction((tx) =>
+      tx.lists.insert({
         epoch: 7,
-        hash: "ab".repeat(32),
-        prevHash: "00".repeat(32),
-        publishedAt: Math.floor(MS / 1000),
-        nodeCount: 1,
-        bytes: new Uint8Array([0, 1, 2, 255]),
-      });
-      assert.equal(await read.events.lastId(), appended.id);
-      const events = await read.events.list({ wallet: A });
-      assert.deepEqual(events, [{ ...appended, wallets: [A] }]);
-      assert.equal(
-        JSON.stringify(events[0]!.data),
-        '{"z":1,"a":"é\u2028","nested":{"b":[1,"2"]}}',
-      );
-      assert.deepEqual(await read.events.list({ node: A }), []);
-      // A list is published once per epoch: the key refuses a second.
-      await assert.rejects(store.transaction((tx) =>
-        tx.lists.insert({
-          epoch: 7,
-          hash: "cd".repeat(32),
-          prevHash: "ab".repeat(32),
-          publishedAt: 0,
-          nodeCount: 0,
-          bytes: new Uint8Array(),
-        })
-      ));
-      assert.equal((await read.lists.latest())!.hash, "ab".repeat(32));
-    } finally {
-      await close();
-    }
-  },
-);
+        hash: "cd".repeat(32),
+        prevHash: "ab".repeat(32),
+        publishedAt: 0,
+        nodeCount: 0,
+        bytes: new Uint8Array(),
+      })
+    ));
+    assert.equal((await read.lists.latest())!.hash, "ab".repeat(32));
+  } finally {
+    await close();
+  }
+});
 
 /** A `pg` client on a test database's URL. */
 async function client(url: string): Promise<pg.Client> {

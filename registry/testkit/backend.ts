@@ -2,7 +2,7 @@
  * The databases tests run on: SQLite (in memory or a file) and PostgreSQL
  * (a fresh schema, or a fresh database, on the server `TEST_DATABASE_URL`
  * names). Suites that must hold on both register each test once per
- * backend with {@linkcode testEachBackend}.
+ * backend with {@linkcode eachBackend}.
  *
  * Without `TEST_DATABASE_URL` the PostgreSQL tests fail and say how to get
  * a server: `npx deno task test` starts a throwaway one when PostgreSQL is
@@ -108,14 +108,15 @@ export async function openTestStore(
 }
 
 /**
- * Register `fn` as one test per backend, named `<name> [sqlite]` and
- * `<name> [postgres]`.
+ * Tests that run once per backend: `eachBackend.test(name, fn)` registers
+ * `<name> [sqlite]` and `<name> [postgres]`, each calling `fn` with its
+ * backend. (A method named `test`, so the formatter keeps the call on one
+ * line as it does `Deno.test`'s.)
  */
-export function testEachBackend(
-  name: string,
-  fn: (backend: TestBackend) => Promise<void>,
-): void {
-  for (const backend of BACKENDS) {
-    Deno.test(`${name} [${backend}]`, () => fn(backend));
-  }
-}
+export const eachBackend = {
+  test(name: string, fn: (backend: TestBackend) => Promise<void>): void {
+    for (const backend of BACKENDS) {
+      Deno.test(`${name} [${backend}]`, () => fn(backend));
+    }
+  },
+};
