@@ -223,6 +223,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await alter("lists", key("hash"), key("prev_hash"), s("published_at"));
       },
     },
+    // An event's wallets come back in the order they were given, on both
+    // databases (without it the order was the query plan's), and are found
+    // by event id without scanning the table.
+    "2026-11-30T12-10_event_wallet_order": {
+      async up(db: Db) {
+        await db.schema.alterTable("event_wallets")
+          .addColumn("position", "integer").execute();
+        await db.schema.createIndex("event_wallets_event")
+          .on("event_wallets").columns(["event_id", "position"]).execute();
+      },
+    },
   };
 }
 
@@ -236,7 +247,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
  * import { openSqlite } from "./sqlite.ts";
  * const db = openSqlite(":memory:");
  * const applied = await migrateToLatest(db, "sqlite");
- * assert.equal(applied.length, 2);
+ * assert.equal(applied.length, 3);
  * assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
  * await db.destroy();
  * ```

@@ -199,6 +199,22 @@ eachBackend.test("store: every value comes back as it went in", async (backend) 
       '{"z":1,"a":"é\u2028","nested":{"b":[1,"2"]}}',
     );
     assert.deepEqual(await read.events.list({ node: A }), []);
+    // An event's wallets come back in the order they were given.
+    const two = await store.transaction((tx) =>
+      tx.events.append({
+        epoch: 4,
+        createdAt: MS,
+        kind: "faucet",
+        node: null,
+        wallets: [B, A, B],
+        data: { amount: "1" },
+      } as Omit<RegistryEvent, "id">)
+    );
+    assert.deepEqual(two.wallets, [B, A]);
+    assert.deepEqual(
+      (await read.events.list({ after: appended.id }))[0]!.wallets,
+      [B, A],
+    );
     // A list is published once per epoch: the key refuses a second.
     await assert.rejects(store.transaction((tx) =>
       tx.lists.insert({
