@@ -41,7 +41,11 @@ if [ -z "$bin" ]; then
   exec "$@"
 fi
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/snode-registry-pg.XXXXXX")
+# As root the cluster belongs to the postgres user, who must reach the
+# directory: /tmp, whatever TMPDIR says.
+tmp=${TMPDIR:-/tmp}
+[ "$(id -u)" -eq 0 ] && tmp=/tmp
+dir=$(mktemp -d "$tmp/snode-registry-pg.XXXXXX")
 as_owner=()
 if [ "$(id -u)" -eq 0 ]; then
   if ! id postgres >/dev/null 2>&1; then
