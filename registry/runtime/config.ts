@@ -63,6 +63,11 @@ export interface Config {
   port: number;
   /** Directory of the database and the registry key. */
   dataDir: string;
+  /**
+   * A PostgreSQL URL: the database lives there (shared with other registry
+   * processes), not in the data directory. Null: SQLite in the data directory.
+   */
+  databaseUrl: string | null;
   /** Network rules, with the epoch length applied. */
   params: NetworkParams;
   /** Registry key passphrase. */
@@ -202,6 +207,15 @@ export function parseConfig(
     throw new ConfigError(`${dataDir.source} must not be empty`);
   }
 
+  const databaseUrl = get("database-url");
+  if (databaseUrl && !isPostgresUrl(databaseUrl.value)) {
+    throw new ConfigError(
+      `${databaseUrl.source}: "${
+        redactPassword(databaseUrl.value)
+      }" is not a PostgreSQL URL (postgres://user:password@host:port/database)`,
+    );
+  }
+
   const network = get("network");
   const name = network?.value ?? DEFAULTS.network;
   if (!Object.hasOwn(PRESETS, name)) {
@@ -335,6 +349,7 @@ export function parseConfig(
       host: host?.value ?? DEFAULTS.host,
       port: portNumber,
       dataDir: dataDir?.value ?? DEFAULTS.dataDir,
+      databaseUrl: databaseUrl?.value ?? null,
       params,
       passphrase,
       genesisFile: genesis?.value ?? null,
@@ -410,6 +425,21 @@ export function parseConfig(
       },
     },
   };
+}
+
+function isPostgresUrl(text: string): boolean {
+  if (!/^postgres(ql)?:\/\/[^/?#\s]/i.test(text)) return false;
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A URL as an error message may show it: without its password. */
+function redactPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
 }
 
 function passphraseSource(
