@@ -10,8 +10,9 @@
  * On a shared database (PostgreSQL, several registry processes) other
  * processes write too: {@linkcode Registry.sync} (called by the runtime
  * when the store says another process wrote, and periodically) moves the
- * epoch cursor and publishes their events, so subscribers get every
- * committed event exactly once and in id order, whoever wrote it.
+ * epoch cursor and publishes their events through the event bus
+ * (`event_bus.ts`), so subscribers get every committed event exactly once
+ * and in id order, whoever wrote it.
  *
  * @module
  */
@@ -35,6 +36,7 @@ import { toHex } from "./core/bytes.ts";
 import { publicKeyOf } from "./core/keys.ts";
 import { checkTimestamp, decodeMessage } from "./core/messages.ts";
 import type { NetworkParams } from "./core/params.ts";
+import { EventBus } from "./event_bus.ts";
 import type { Lease, Store } from "./store/store.ts";
 
 export type { GenesisAllocation, Lease, ReachabilityResult, TickSummary };
@@ -75,15 +77,10 @@ export class Registry {
   readonly minimumNodeVersion: readonly [number, number, number] | null;
   readonly #settings: RegistrySettings;
   readonly #clock: () => number;
-  readonly #listeners = new Set<(events: RegistryEvent[]) => void>();
+  readonly #bus: EventBus;
   #created = false;
   #epoch = 0;
-  #lastEventId = 0;
   #writeChain: Promise<unknown> = Promise.resolve();
-  /** Shared database: event delivery, one at a time. */
-  #deliveryChain: Promise<unknown> = Promise.resolve();
-  /** Shared database: a sync queued and not started yet. */
-  #syncQueued: Promise<void> | null = null;
 
   private constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -91,6 +88,10 @@ export class Registry {
     this.publicKeys = options.signingKeys.map(publicKeyOf);
     this.minimumNodeVersion = options.minimumNodeVersion ?? null;
     this.#clock = options.clock;
+    // Another process may have moved the epoch further: never back.
+    this.#bus = new EventBus(options.store, (epoch) => {
+      this.#epoch = Math.max(this.#epoch, epoch);
+    });
     this.#settings = {
       signingKeys: options.signingKeys,
       faucetLimit: options.faucetLimit ?? 1000n * 1_000_000_000n,
@@ -120,7 +121,7 @@ export class Registry {
     if (registry.store.shared) {
       // Events other processes wrote before this one opened are in the
       // database (event streams replay them); deliver only newer ones.
-      registry.#lastEventId = await read.events.lastId();
+      registry.#bus.skipTo(await read.events.lastId());
     }
     registry.#created = await registry.#run(
       (ctx) => initialise(ctx, options.genesis ?? []),
@@ -128,10 +129,7 @@ export class Registry {
     );
     if (registry.store.shared) await registry.#pinKeys();
     registry.#epoch = await read.meta.epoch();
-    registry.#lastEventId = Math.max(
-      registry.#lastEventId,
-      await read.events.lastId(),
-    );
+    registry.#bus.skipTo(await read.events.lastId());
     // List 0, checked inside the transaction: of several processes opening
     // a new shared database at once, only the first publishes it.
     await registry.#run(async (ctx) =>
@@ -172,7 +170,7 @@ export class Registry {
 
   /** Id of the newest event. */
   get lastEventId(): number {
-    return this.#lastEventId;
+    return this.#bus.lastEventId;
   }
 
   /** Unix seconds now, by the registry's clock. */
@@ -187,8 +185,7 @@ export class Registry {
 
   /** Listen for events as they are committed. Returns an unsubscribe function. */
   subscribe(listener: (events: RegistryEvent[]) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#bus.subscribe(listener);
   }
 
   /** Resolve once every write queued so far has committed or failed. */
@@ -230,15 +227,7 @@ export class Registry {
    * database this process owns.
    */
   sync(): Promise<void> {
-    if (!this.store.shared) return Promise.resolve();
-    if (this.#syncQueued) return this.#syncQueued;
-    const run = this.#deliveryChain.then(async () => {
-      this.#syncQueued = null;
-      await this.#catchUp();
-    });
-    this.#syncQueued = run;
-    this.#deliveryChain = run.catch(() => {});
-    return run;
+    return this.#bus.sync();
   }
 
   /** Record reachability test results (see `actions/record_reachability.ts`). */
@@ -273,77 +262,16 @@ export class Registry {
         events = ctx.events;
         return value;
       }, options.fence ? { fence: options.fence } : {});
-      if (!this.store.shared) {
-        if (options.epoch === undefined) {
-          this.#epoch = options.advancesEpoch ? epoch + 1 : epoch;
-        }
-        this.#publish(events);
-        return result;
-      }
       if (options.epoch === undefined) {
-        // Another process may have moved it further meanwhile.
-        this.#epoch = Math.max(
-          this.#epoch,
-          options.advancesEpoch ? epoch + 1 : epoch,
-        );
+        const next = options.advancesEpoch ? epoch + 1 : epoch;
+        // On a shared database another process may have moved it further.
+        this.#epoch = this.store.shared ? Math.max(this.#epoch, next) : next;
       }
-      // The write has committed: failing to deliver its events now (the
-      // database went away) must not fail it; the next sync delivers them.
-      await this.#deliver(events).catch(() => {});
+      await this.#bus.committed(events);
       return result;
     };
     const run = this.#writeChain.then(work, work);
     this.#writeChain = run.catch(() => {});
     return run;
-  }
-
-  /**
-   * Shared database: publish a committed write's events. Event ids are in
-   * commit order (the store serialises writes), so when they follow the
-   * last delivered id without a gap nothing can be missing before them;
-   * otherwise another process (or a rolled-back write) used the ids
-   * between, and the events are read from the database in order.
-   */
-  #deliver(events: readonly RegistryEvent[]): Promise<void> {
-    if (events.length === 0) return Promise.resolve();
-    const run = this.#deliveryChain.then(async () => {
-      const fresh = events.filter((e) => e.id > this.#lastEventId);
-      if (fresh.length === 0) return;
-      const contiguous = fresh.every((e, i) =>
-        e.id === this.#lastEventId + 1 + i
-      );
-      if (contiguous) this.#publish(fresh);
-      else await this.#catchUp();
-    });
-    this.#deliveryChain = run.catch(() => {});
-    return run;
-  }
-
-  /** Read and publish every event after the last delivered one; refresh the epoch. */
-  async #catchUp(): Promise<void> {
-    const read = this.store.read;
-    for (;;) {
-      const page = await read.events.list({
-        after: this.#lastEventId,
-        limit: 1000,
-      });
-      // The epoch first: a listener told of a new list sees its epoch closed.
-      this.#epoch = Math.max(this.#epoch, await read.meta.epoch());
-      this.#publish(page);
-      if (page.length < 1000) return;
-    }
-  }
-
-  #publish(events: readonly RegistryEvent[]): void {
-    if (events.length === 0) return;
-    this.#lastEventId = Math.max(this.#lastEventId, events.at(-1)!.id);
-    const batch = [...events];
-    for (const listener of this.#listeners) {
-      try {
-        listener(batch);
-      } catch {
-        // A broken listener must not break writes.
-      }
-    }
   }
 }
