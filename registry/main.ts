@@ -28,6 +28,14 @@ import { loadGenesis } from "./runtime/genesis.ts";
 import { EpochRunner } from "./runtime/epoch_runner.ts";
 import { Logger } from "./runtime/log.ts";
 import {
+  certificateFields,
+  type CertificateInfo,
+  loadTlsFiles,
+  reloadOnSighup,
+  TlsError,
+  type TlsFiles,
+} from "./runtime/tls.ts";
+import {
   exists,
   joinPath,
   loadOrCreateSigningKey,
@@ -101,7 +109,8 @@ export async function main(args: string[], env: Env): Promise<number> {
       return 2;
     }
     const message = e instanceof Error ? e.message : String(e);
-    const startup = e instanceof StartupError || e instanceof SigningKeyError;
+    const startup = e instanceof StartupError ||
+      e instanceof SigningKeyError || e instanceof TlsError;
     log.error(startup ? "start-up failed" : "fatal error", { error: message });
     stderr(`error: ${message}`);
     return 1;
@@ -119,6 +128,11 @@ async function run(config: Config, log: Logger): Promise<number> {
   const genesis: GenesisAllocation[] = config.genesisFile
     ? await loadGenesis(config.genesisFile)
     : [];
+  // Read (and checked) before anything is created: a bad file stops the start.
+  const tls: TlsFiles | null = config.tls
+    ? await loadTlsFiles(config.tls.certFile, config.tls.keyFile)
+    : null;
+  let certificate: CertificateInfo | null = tls?.info ?? null;
   // Created 0700 if missing; refused if others may write it.
   await prepareDataDir(config.dataDir, log);
   const dbPath = joinPath(config.dataDir, DB_FILE);
@@ -218,6 +232,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       maxConnectionsPerClient: config.http.maxConnectionsPerClient,
       trustedProxies: new Set(config.http.trustedProxies),
       onError: (message, error) => log.error(message, { error }),
+      ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     });
   } catch (e) {
     await store.close().catch(() => {});
@@ -231,7 +246,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       network: params.name,
       host: hostname,
       port,
-      url: `http://${
+      url: `${server.scheme}://${
         hostname.includes(":") ? `[${hostname}]` : hostname
       }:${port}`,
       dataDir: config.dataDir,
@@ -239,6 +254,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       epoch: registry.epoch,
       epochSeconds: params.epochSeconds,
       probe: config.probe.enabled,
+      ...(certificate ? { tls: certificateFields(certificate) } : {}),
       limits: {
         headerTimeoutMs: config.http.headerTimeoutMs,
         requestTimeoutMs: config.http.requestTimeoutMs,
@@ -254,6 +270,12 @@ async function run(config: Config, log: Logger): Promise<number> {
     });
   }
   epochs.start();
+  const stopTlsReload = reloadOnSighup(
+    config.tls,
+    server,
+    log,
+    (info) => certificate = info,
+  );
 
   // -------------------------------------------------------------- shutdown
   const { promise: stopRequested, resolve: requestStop } = Promise
@@ -285,6 +307,7 @@ async function run(config: Config, log: Logger): Promise<number> {
 
   const signal = await stopRequested;
   log.info("shutting down", { signal, epoch: registry.epoch });
+  stopTlsReload();
   await epochs.stop();
   // Event streams never finish by themselves: end them so clients reconnect
   // (elsewhere) and the server can close.

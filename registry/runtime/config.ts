@@ -63,6 +63,8 @@ export interface Config {
   port: number;
   /** Directory of the database and the registry key. */
   dataDir: string;
+  /** Serve HTTPS with these PEM files (re-read on SIGHUP); null: plain HTTP. */
+  tls: { certFile: string; keyFile: string } | null;
   /** Network rules, with the epoch length applied. */
   params: NetworkParams;
   /** Registry key passphrase. */
@@ -202,6 +204,8 @@ export function parseConfig(
     throw new ConfigError(`${dataDir.source} must not be empty`);
   }
 
+  const tls = tlsFiles(get("tls-cert"), get("tls-key"));
+
   const network = get("network");
   const name = network?.value ?? DEFAULTS.network;
   if (!Object.hasOwn(PRESETS, name)) {
@@ -335,6 +339,7 @@ export function parseConfig(
       host: host?.value ?? DEFAULTS.host,
       port: portNumber,
       dataDir: dataDir?.value ?? DEFAULTS.dataDir,
+      tls,
       params,
       passphrase,
       genesisFile: genesis?.value ?? null,
@@ -410,6 +415,32 @@ export function parseConfig(
       },
     },
   };
+}
+
+type Setting = { value: string; source: string } | null;
+
+/** The TLS files: both or neither. */
+function tlsFiles(
+  cert: Setting,
+  key: Setting,
+): { certFile: string; keyFile: string } | null {
+  for (const s of [cert, key]) {
+    if (s && s.value.trim() === "") {
+      throw new ConfigError(`${s.source} must not be empty`);
+    }
+  }
+  if (cert && key) return { certFile: cert.value, keyFile: key.value };
+  if (cert) {
+    throw new ConfigError(
+      `${cert.source} needs the certificate's private key too: --tls-key FILE or REGISTRY_TLS_KEY`,
+    );
+  }
+  if (key) {
+    throw new ConfigError(
+      `${key.source} needs the certificate too: --tls-cert FILE or REGISTRY_TLS_CERT`,
+    );
+  }
+  return null;
 }
 
 function passphraseSource(

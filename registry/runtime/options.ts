@@ -234,6 +234,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     help:
       "comma-separated IP addresses of reverse proxies whose `X-Forwarded-For` names the client for per-client limits; by default the socket's peer is the client and the header is ignored",
   },
+  {
+    flag: "tls-cert",
+    env: "REGISTRY_TLS_CERT",
+    value: "FILE",
+    default: "none",
+    help:
+      "serve HTTPS with this PEM certificate (chain); needs `--tls-key`; re-read with the key on SIGHUP without dropping connections",
+  },
+  {
+    flag: "tls-key",
+    env: "REGISTRY_TLS_KEY",
+    value: "FILE",
+    default: "none",
+    help: "the certificate's PEM private key",
+  },
 ];
 
 /** Every environment variable the service reads. */
