@@ -14,6 +14,7 @@
 
 import { toHex } from "./core/bytes.ts";
 import { formatCoins } from "./core/params.ts";
+import { type AdminServer, serveAdmin } from "./http/admin.ts";
 import { createApp } from "./http/app.ts";
 import { formatRate } from "./http/rate_limit.ts";
 import { type HttpServer, serveHttp } from "./http/server.ts";
@@ -240,6 +241,17 @@ async function run(config: Config, log: Logger): Promise<number> {
       `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`,
     );
   }
+  // The admin socket (backups): in the data directory, for its owner only.
+  let admin: AdminServer;
+  try {
+    admin = await serveAdmin({ dataDir: config.dataDir, store, log });
+  } catch (e) {
+    await server.shutdown(0);
+    await store.close().catch(() => {});
+    throw new StartupError(
+      `cannot open the admin socket: ${(e as Error).message}`,
+    );
+  }
   {
     const { hostname, port } = server.addr;
     log.info("listening", {
@@ -250,6 +262,7 @@ async function run(config: Config, log: Logger): Promise<number> {
         hostname.includes(":") ? `[${hostname}]` : hostname
       }:${port}`,
       dataDir: config.dataDir,
+      adminSocket: admin.path,
       registryKey,
       epoch: registry.epoch,
       epochSeconds: params.epochSeconds,
@@ -318,6 +331,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       graceMs: SHUTDOWN_GRACE_MS,
     });
   }
+  await admin.close();
   // Let in-flight writes (and a tick in progress) commit before closing.
   await registry.drain();
   await store.close();

@@ -10,6 +10,7 @@
  */
 
 import { type Kysely, sql } from "kysely";
+import { MaintenanceStore } from "./backup.ts";
 import type { Db } from "./db.ts";
 import { EventStore } from "./events.ts";
 import { HistoryStore } from "./history.ts";
@@ -35,6 +36,7 @@ export interface Tables {
   events: EventStore;
   lists: ListStore;
   inspect: InspectStore;
+  maintenance: MaintenanceStore;
 }
 
 function tablesOf(db: Db): Tables {
@@ -48,6 +50,7 @@ function tablesOf(db: Db): Tables {
     events: new EventStore(db),
     lists: new ListStore(db),
     inspect: new InspectStore(db),
+    maintenance: new MaintenanceStore(db),
   };
 }
 
