@@ -206,6 +206,7 @@ async function run(config: Config, log: Logger): Promise<number> {
     });
   }
 
+  const epochs = new EpochRunner(registry, { probe: config.probe, log });
   const closeStreams = new AbortController();
   const app = createApp(registry, {
     log: (message, error) => log.error(message, { error }),
@@ -215,9 +216,12 @@ async function run(config: Config, log: Logger): Promise<number> {
     closeStreams: closeStreams.signal,
     rateLimits: config.rateLimits,
     trustedProxies: config.http.trustedProxies,
+    runtime: {
+      epochLag: () => epochs.lag(),
+      tickFailures: () => epochs.tickFailures,
+      tlsNotAfter: () => certificate?.notAfter ?? null,
+    },
   });
-
-  const epochs = new EpochRunner(registry, { probe: config.probe, log });
 
   // ---------------------------------------------------------------- server
   const registryKey = toHex(key.publicKey);
