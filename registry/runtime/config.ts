@@ -268,7 +268,7 @@ export function parseConfig(
 
   const logFormat = oneOf(
     get("log-format"),
-    ["json", "text"] as const,
+    ["json", "text", "journal"] as const,
     DEFAULTS.logFormat,
   );
   const logLevel = oneOf(

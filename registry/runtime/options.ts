@@ -118,7 +118,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "REGISTRY_LOG_FORMAT",
     value: "FORMAT",
     default: "json",
-    help: "`json` (one object per line) or `text`",
+    help:
+      "`json` (one object per line), `text`, or `journal`: JSON behind a syslog priority prefix (`<3>` error ... `<7>` debug) that systemd's journal turns into the entry's priority",
   },
   {
     flag: "log-level",
