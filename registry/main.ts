@@ -1,9 +1,11 @@
 /**
  * The registry service's entry point (`deno task start`): reads the
- * configuration, opens (and migrates) the SQLite database in the data
- * directory, decrypts - or on the first run generates - the registry signing
- * key, serves the HTTP API, closes an epoch every `epochSeconds` by the wall
- * clock, tests node reachability each epoch, and shuts down cleanly on
+ * configuration, opens (and migrates) the database - SQLite in the data
+ * directory, or the PostgreSQL server `--database-url` names - decrypts - or
+ * on the first run generates - the registry signing key, serves the HTTP
+ * API, closes an epoch every `epochSeconds` by the wall clock and tests node
+ * reachability each epoch (on a shared PostgreSQL database, only while it
+ * holds the leader lease: `runtime/cluster.ts`), and shuts down cleanly on
  * SIGINT/SIGTERM (a second signal exits at once).
  *
  * Exit status: 0 after a clean shutdown, 1 on a runtime failure, 2 on a bad
@@ -26,7 +28,7 @@ import {
   parseConfig,
 } from "./runtime/config.ts";
 import { loadGenesis } from "./runtime/genesis.ts";
-import { EpochRunner } from "./runtime/epoch_runner.ts";
+import { Cluster } from "./runtime/cluster.ts";
 import { Logger } from "./runtime/log.ts";
 import {
   certificateFields,
@@ -45,7 +47,12 @@ import {
   resolvePassphrase,
   SigningKeyError,
 } from "./runtime/signing_key.ts";
-import { openSqliteStore, type Store } from "./store/store.ts";
+import {
+  openPostgresStore,
+  openSqliteStore,
+  redactUrl,
+  type Store,
+} from "./store/store.ts";
 import meta from "./deno.json" with { type: "json" };
 
 /** File name of the database in the data directory. */
@@ -69,10 +76,10 @@ function stderr(line: string): void {
 /** A start-up failure: printed as `error: <message>`, exit status 1. */
 class StartupError extends Error {}
 
-function dbError(path: string, e: unknown): string {
+function dbError(path: string, e: unknown, shared = false): string {
   const message = e instanceof Error ? e.message : String(e);
   return `cannot open the database ${path}: ${message}${
-    /locked|busy/i.test(message)
+    !shared && /locked|busy/i.test(message)
       ? " (is another registry running on this data directory?)"
       : ""
   }`;
@@ -136,30 +143,56 @@ async function run(config: Config, log: Logger): Promise<number> {
   let certificate: CertificateInfo | null = tls?.info ?? null;
   // Created 0700 if missing; refused if others may write it.
   await prepareDataDir(config.dataDir, log);
-  const dbPath = joinPath(config.dataDir, DB_FILE);
-  const dbIsNew = !(await exists(dbPath));
-  for (const f of ["", "-wal", "-shm"]) {
-    if (await exists(dbPath + f)) {
-      await refuseIfWritableByOthers(dbPath + f, "the database file");
+  // SQLite: the file in the data directory, opened once the key is there
+  // (a start that fails on the key leaves no database behind). PostgreSQL:
+  // the server says whether the database is new, so it is opened first.
+  const shared = config.databaseUrl !== null;
+  const dbPath = config.databaseUrl === null
+    ? joinPath(config.dataDir, DB_FILE)
+    : redactUrl(config.databaseUrl);
+  let store: Store | null = null;
+  let dbIsNew: boolean;
+  if (config.databaseUrl === null) {
+    dbIsNew = !(await exists(dbPath));
+    for (const f of ["", "-wal", "-shm"]) {
+      if (await exists(dbPath + f)) {
+        await refuseIfWritableByOthers(dbPath + f, "the database file");
+      }
+    }
+  } else {
+    try {
+      store = await openPostgresStore(config.databaseUrl);
+      dbIsNew = (await store.read.meta.network()) === undefined;
+    } catch (e) {
+      await store?.close().catch(() => {});
+      throw new StartupError(dbError(dbPath, e, true));
     }
   }
+  const closeStore = () => store?.close().catch(() => {});
 
-  const passphrase = await resolvePassphrase(
-    config.passphrase,
-    config.dataDir,
-    log,
-  );
-  const key = await loadOrCreateSigningKey({
-    dataDir: config.dataDir,
-    passphrase,
-    // A database whose lists clients already pin must not get a new key
-    // silently; devnet is disposable.
-    create: dbIsNew || params.name === "devnet",
-    refuseReason:
-      `${dbPath} exists, so its lists were signed with a key clients pin; restore the key file (or start a new data directory)`,
-    description: `snode-registry ${params.name} signing key`,
-    log,
-  });
+  let key: Awaited<ReturnType<typeof loadOrCreateSigningKey>>;
+  try {
+    const passphrase = await resolvePassphrase(
+      config.passphrase,
+      config.dataDir,
+      log,
+    );
+    key = await loadOrCreateSigningKey({
+      dataDir: config.dataDir,
+      passphrase,
+      // A database whose lists clients already pin must not get a new key
+      // silently; devnet is disposable.
+      create: dbIsNew || params.name === "devnet",
+      refuseReason: shared
+        ? `the database ${dbPath} exists, so its lists were signed with a key clients pin; copy the key file (and its passphrase) from another registry process of this database`
+        : `${dbPath} exists, so its lists were signed with a key clients pin; restore the key file (or start a new data directory)`,
+      description: `snode-registry ${params.name} signing key`,
+      log,
+    });
+  } catch (e) {
+    await closeStore();
+    throw e;
+  }
   if (key.created) {
     log.info("generated the registry signing key", {
       path: key.path,
@@ -173,11 +206,12 @@ async function run(config: Config, log: Logger): Promise<number> {
     }
   }
 
-  let store: Store;
-  try {
-    store = await openSqliteStore(dbPath, { exclusive: true });
-  } catch (e) {
-    throw new StartupError(dbError(dbPath, e));
+  if (store === null) {
+    try {
+      store = await openSqliteStore(dbPath, { exclusive: true });
+    } catch (e) {
+      throw new StartupError(dbError(dbPath, e));
+    }
   }
   let registry: Registry;
   try {
@@ -192,9 +226,11 @@ async function run(config: Config, log: Logger): Promise<number> {
     });
   } catch (e) {
     await store.close().catch(() => {});
-    throw new StartupError(dbError(dbPath, e));
+    throw new StartupError(dbError(dbPath, e, shared));
   }
-  if (dbIsNew) {
+  // Of several processes starting on a new shared database, the first to
+  // initialise it created it.
+  if (shared ? registry.created : dbIsNew) {
     log.info("created the database", {
       path: dbPath,
       genesisAllocations: genesis.length,
@@ -206,7 +242,7 @@ async function run(config: Config, log: Logger): Promise<number> {
     });
   }
 
-  const epochs = new EpochRunner(registry, { probe: config.probe, log });
+  const epochs = new Cluster(registry, { probe: config.probe, log });
   const closeStreams = new AbortController();
   const app = createApp(registry, {
     log: (message, error) => log.error(message, { error }),
@@ -245,10 +281,13 @@ async function run(config: Config, log: Logger): Promise<number> {
       `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`,
     );
   }
-  // The admin socket (backups): in the data directory, for its owner only.
-  let admin: AdminServer;
+  // The admin socket (backups of an SQLite store; PostgreSQL is backed up
+  // with pg_dump): in the data directory, for its owner only.
+  let admin: AdminServer | null = null;
   try {
-    admin = await serveAdmin({ dataDir: config.dataDir, store, log });
+    if (store.dialect === "sqlite") {
+      admin = await serveAdmin({ dataDir: config.dataDir, store, log });
+    }
   } catch (e) {
     await server.shutdown(0);
     await store.close().catch(() => {});
@@ -266,7 +305,7 @@ async function run(config: Config, log: Logger): Promise<number> {
         hostname.includes(":") ? `[${hostname}]` : hostname
       }:${port}`,
       dataDir: config.dataDir,
-      adminSocket: admin.path,
+      ...(admin ? { adminSocket: admin.path } : {}),
       registryKey,
       epoch: registry.epoch,
       epochSeconds: params.epochSeconds,
@@ -335,7 +374,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       graceMs: SHUTDOWN_GRACE_MS,
     });
   }
-  await admin.close();
+  await admin?.close();
   // Let in-flight writes (and a tick in progress) commit before closing.
   await registry.drain();
   await store.close();

@@ -7,6 +7,12 @@
  * Time comes from an injected clock and epochs advance only through
  * {@linkcode Registry.tick}, so tests drive it with a test clock.
  *
+ * On a shared database (PostgreSQL, several registry processes) other
+ * processes write too: {@linkcode Registry.sync} (called by the runtime
+ * when the store says another process wrote, and periodically) moves the
+ * epoch cursor and publishes their events, so subscribers get every
+ * committed event exactly once and in id order, whoever wrote it.
+ *
  * @module
  */
 
@@ -25,12 +31,13 @@ import {
 } from "./actions/record_reachability.ts";
 import { submit } from "./actions/submit.ts";
 import { tick, type TickSummary } from "./actions/tick.ts";
+import { toHex } from "./core/bytes.ts";
 import { publicKeyOf } from "./core/keys.ts";
 import { checkTimestamp, decodeMessage } from "./core/messages.ts";
 import type { NetworkParams } from "./core/params.ts";
-import type { Store } from "./store/store.ts";
+import type { Lease, Store } from "./store/store.ts";
 
-export type { GenesisAllocation, ReachabilityResult, TickSummary };
+export type { GenesisAllocation, Lease, ReachabilityResult, TickSummary };
 
 /** How to open a registry. */
 export interface RegistryOptions {
@@ -69,9 +76,14 @@ export class Registry {
   readonly #settings: RegistrySettings;
   readonly #clock: () => number;
   readonly #listeners = new Set<(events: RegistryEvent[]) => void>();
+  #created = false;
   #epoch = 0;
   #lastEventId = 0;
   #writeChain: Promise<unknown> = Promise.resolve();
+  /** Shared database: event delivery, one at a time. */
+  #deliveryChain: Promise<unknown> = Promise.resolve();
+  /** Shared database: a sync queued and not started yet. */
+  #syncQueued: Promise<void> | null = null;
 
   private constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -104,17 +116,53 @@ export class Registry {
       );
     }
     const registry = new Registry(options);
-    await registry.#run((ctx) => initialise(ctx, options.genesis ?? []), {
-      epoch: 0,
-    });
     const read = registry.store.read;
+    if (registry.store.shared) {
+      // Events other processes wrote before this one opened are in the
+      // database (event streams replay them); deliver only newer ones.
+      registry.#lastEventId = await read.events.lastId();
+    }
+    registry.#created = await registry.#run(
+      (ctx) => initialise(ctx, options.genesis ?? []),
+      { epoch: 0 },
+    );
+    if (registry.store.shared) await registry.#pinKeys();
     registry.#epoch = await read.meta.epoch();
     registry.#lastEventId = Math.max(
       registry.#lastEventId,
       await read.events.lastId(),
     );
-    if (!(await read.lists.latest())) await registry.tick();
+    // List 0, checked inside the transaction: of several processes opening
+    // a new shared database at once, only the first publishes it.
+    await registry.#run(async (ctx) =>
+      (await ctx.tx.lists.latest()) ? undefined : tick(ctx)
+    );
+    registry.#epoch = Math.max(registry.#epoch, await read.meta.epoch());
     return registry;
+  }
+
+  /**
+   * A shared database's lists must all be signed with one key: the first
+   * process records its keys, the others must have the same.
+   */
+  async #pinKeys(): Promise<void> {
+    const mine = this.publicKeys.map(toHex).join(",");
+    await this.#run(async (ctx) => {
+      const pinned = await ctx.tx.meta.registryKeys();
+      if (pinned === undefined) {
+        await ctx.tx.meta.setRegistryKeys(mine);
+      } else if (pinned !== mine) {
+        throw new RegistryError(
+          "bad_request",
+          `this database's lists are signed with the registry key ${pinned}, not ${mine}: every registry process on one database needs the same key (copy registry-key.json and its passphrase from the first)`,
+        );
+      }
+    }, { epoch: 0 });
+  }
+
+  /** Whether opening this registry created its database (and applied the genesis). */
+  get created(): boolean {
+    return this.#created;
   }
 
   /** The epoch in progress: writes are applied in it; the next tick closes it. */
@@ -163,9 +211,34 @@ export class Registry {
     return await this.#run((ctx) => submit(ctx, msg));
   }
 
-  /** Close the epoch in progress (see `actions/tick.ts`). */
-  tick(): Promise<TickSummary> {
-    return this.#run((ctx) => tick(ctx), { advancesEpoch: true });
+  /**
+   * Close the epoch in progress (see `actions/tick.ts`). With a `lease`,
+   * the tick commits only while the lease is held (`LeaseLostError`
+   * otherwise): a process that lost the leader lease cannot publish a list.
+   */
+  tick(options: { lease?: Lease } = {}): Promise<TickSummary> {
+    return this.#run((ctx) => tick(ctx), {
+      advancesEpoch: true,
+      ...(options.lease ? { fence: options.lease } : {}),
+    });
+  }
+
+  /**
+   * Catch up with writes other processes committed to a shared database:
+   * move the epoch cursor and publish their events, in id order, each once.
+   * Calls made while one is waiting to start share it. A no-op on a
+   * database this process owns.
+   */
+  sync(): Promise<void> {
+    if (!this.store.shared) return Promise.resolve();
+    if (this.#syncQueued) return this.#syncQueued;
+    const run = this.#deliveryChain.then(async () => {
+      this.#syncQueued = null;
+      await this.#catchUp();
+    });
+    this.#syncQueued = run;
+    this.#deliveryChain = run.catch(() => {});
+    return run;
   }
 
   /** Record reachability test results (see `actions/record_reachability.ts`). */
@@ -180,7 +253,7 @@ export class Registry {
    */
   #run<T>(
     action: (ctx: ActionContext) => Promise<T>,
-    options: { epoch?: number; advancesEpoch?: boolean } = {},
+    options: { epoch?: number; advancesEpoch?: boolean; fence?: Lease } = {},
   ): Promise<T> {
     const work = async () => {
       let events: readonly RegistryEvent[] = [];
@@ -199,16 +272,66 @@ export class Registry {
         const value = await action(ctx);
         events = ctx.events;
         return value;
-      });
-      if (options.epoch === undefined) {
-        this.#epoch = options.advancesEpoch ? epoch + 1 : epoch;
+      }, options.fence ? { fence: options.fence } : {});
+      if (!this.store.shared) {
+        if (options.epoch === undefined) {
+          this.#epoch = options.advancesEpoch ? epoch + 1 : epoch;
+        }
+        this.#publish(events);
+        return result;
       }
-      this.#publish(events);
+      if (options.epoch === undefined) {
+        // Another process may have moved it further meanwhile.
+        this.#epoch = Math.max(
+          this.#epoch,
+          options.advancesEpoch ? epoch + 1 : epoch,
+        );
+      }
+      // The write has committed: failing to deliver its events now (the
+      // database went away) must not fail it; the next sync delivers them.
+      await this.#deliver(events).catch(() => {});
       return result;
     };
     const run = this.#writeChain.then(work, work);
     this.#writeChain = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * Shared database: publish a committed write's events. Event ids are in
+   * commit order (the store serialises writes), so when they follow the
+   * last delivered id without a gap nothing can be missing before them;
+   * otherwise another process (or a rolled-back write) used the ids
+   * between, and the events are read from the database in order.
+   */
+  #deliver(events: readonly RegistryEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    const run = this.#deliveryChain.then(async () => {
+      const fresh = events.filter((e) => e.id > this.#lastEventId);
+      if (fresh.length === 0) return;
+      const contiguous = fresh.every((e, i) =>
+        e.id === this.#lastEventId + 1 + i
+      );
+      if (contiguous) this.#publish(fresh);
+      else await this.#catchUp();
+    });
+    this.#deliveryChain = run.catch(() => {});
+    return run;
+  }
+
+  /** Read and publish every event after the last delivered one; refresh the epoch. */
+  async #catchUp(): Promise<void> {
+    const read = this.store.read;
+    for (;;) {
+      const page = await read.events.list({
+        after: this.#lastEventId,
+        limit: 1000,
+      });
+      // The epoch first: a listener told of a new list sees its epoch closed.
+      this.#epoch = Math.max(this.#epoch, await read.meta.epoch());
+      this.#publish(page);
+      if (page.length < 1000) return;
+    }
   }
 
   #publish(events: readonly RegistryEvent[]): void {

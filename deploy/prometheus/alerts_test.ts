@@ -57,7 +57,9 @@ export function metricNames(expr: string): string[] {
     .replace(/\boffset\s+\w+/g, ""); // offsets
   const names = new Set<string>();
   for (
-    const m of bare.matchAll(/(?<![\w.:])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w:])(?!\s*\()/g)
+    const m of bare.matchAll(
+      /(?<![\w.:])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w:])(?!\s*\()/g,
+    )
   ) {
     if (!PROMQL_WORDS.has(m[1]!.toLowerCase())) names.add(m[1]!);
   }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eachBackend } from "../testkit/backend.ts";
 import { activeNode, httpNet, json, postMessage } from "../testkit/http.ts";
 
 /** `/metrics` as name{labels} -> value. */
@@ -16,9 +17,9 @@ async function scrape(
   return samples;
 }
 
-Deno.test("GET /v1/ready: ready while serving with a valid list; not ready once the list expired or shutting down", async () => {
+eachBackend.test("GET /v1/ready: ready while serving with a valid list; not ready once the list expired or shutting down", async (backend) => {
   const stop = new AbortController();
-  const h = await httpNet({ app: { closeStreams: stop.signal } });
+  const h = await httpNet({ backend, app: { closeStreams: stop.signal } });
   try {
     const ready = await h.app.request("/v1/ready");
     assert.equal(ready.status, 200);
@@ -48,8 +49,8 @@ Deno.test("GET /v1/ready: ready while serving with a valid list; not ready once 
   }
 });
 
-Deno.test("a process that lost its database is alive but not ready; /metrics still answers and says so", async () => {
-  const h = await httpNet();
+eachBackend.test("a process that lost its database is alive but not ready; /metrics still answers and says so", async (backend) => {
+  const h = await httpNet({ backend });
   let closed = false;
   try {
     assert.equal((await h.app.request("/v1/health")).status, 200);
@@ -78,8 +79,9 @@ Deno.test("a process that lost its database is alive but not ready; /metrics sti
   }
 });
 
-Deno.test("/metrics: write latency histogram, queue depth, accepted and proofs, refused by code, database size, readiness", async () => {
+eachBackend.test("/metrics: write latency histogram, queue depth, accepted and proofs, refused by code, database size, readiness", async (backend) => {
   const h = await httpNet({
+    backend,
     app: { runtime: { epochLag: () => 2, tlsNotAfter: () => 1_900_000_000 } },
   });
   try {

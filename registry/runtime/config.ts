@@ -65,6 +65,11 @@ export interface Config {
   dataDir: string;
   /** Serve HTTPS with these PEM files (re-read on SIGHUP); null: plain HTTP. */
   tls: { certFile: string; keyFile: string } | null;
+  /**
+   * A PostgreSQL URL: the database lives there (shared with other registry
+   * processes), not in the data directory. Null: SQLite in the data directory.
+   */
+  databaseUrl: string | null;
   /** Network rules, with the epoch length applied. */
   params: NetworkParams;
   /** Registry key passphrase. */
@@ -205,6 +210,14 @@ export function parseConfig(
   }
 
   const tls = tlsFiles(get("tls-cert"), get("tls-key"));
+  const databaseUrl = get("database-url");
+  if (databaseUrl && !isPostgresUrl(databaseUrl.value)) {
+    throw new ConfigError(
+      `${databaseUrl.source}: "${
+        redactPassword(databaseUrl.value)
+      }" is not a PostgreSQL URL (postgres://user:password@host:port/database)`,
+    );
+  }
 
   const network = get("network");
   const name = network?.value ?? DEFAULTS.network;
@@ -340,6 +353,7 @@ export function parseConfig(
       port: portNumber,
       dataDir: dataDir?.value ?? DEFAULTS.dataDir,
       tls,
+      databaseUrl: databaseUrl?.value ?? null,
       params,
       passphrase,
       genesisFile: genesis?.value ?? null,
@@ -441,6 +455,22 @@ function tlsFiles(
     );
   }
   return null;
+}
+
+/** Whether `text` is a `postgres://` or `postgresql://` URL with a host. */
+function isPostgresUrl(text: string): boolean {
+  if (!/^postgres(ql)?:\/\/[^/?#\s]/i.test(text)) return false;
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A URL as an error message may show it: without its password. */
+function redactPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
 }
 
 function passphraseSource(

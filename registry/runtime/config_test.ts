@@ -524,3 +524,28 @@ Deno.test("config: connection, stream and rate limits", () => {
     /^--keep-alive-timeout-ms: "soon" is not a time in milliseconds/,
   );
 });
+
+Deno.test("config: the database URL selects PostgreSQL; a bad one is refused without showing its password", () => {
+  assert.equal(run([]).databaseUrl, null);
+  const url = "postgres://registry:s3cret@db.example:5432/registry";
+  assert.equal(run(["--database-url", url]).databaseUrl, url);
+  assert.equal(run([], envOf({ DATABASE_URL: url })).databaseUrl, url);
+  assert.equal(
+    run(["--database-url", "postgresql://h/db"], envOf({ DATABASE_URL: url }))
+      .databaseUrl,
+    "postgresql://h/db",
+  );
+  assert.equal(run([], envOf({ DATABASE_URL: "" })).databaseUrl, null);
+  fails(
+    ["--database-url", "mysql://registry:s3cret@db.example/registry"],
+    /^--database-url: "mysql:\/\/registry:\*\*\*@db\.example\/registry" is not a PostgreSQL URL \(postgres:\/\/user:password@host:port\/database\)$/,
+  );
+  fails(
+    [],
+    /^DATABASE_URL: "registry\.db" is not a PostgreSQL URL/,
+    envOf({ DATABASE_URL: "registry.db" }),
+  );
+  fails(["--database-url", "postgres://"], /is not a PostgreSQL URL/);
+  assert(ENV_VARS.includes("DATABASE_URL"));
+  assert.match(usage(), /--database-url URL +DATABASE_URL/);
+});

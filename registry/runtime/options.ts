@@ -60,6 +60,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "database and key directory, created if missing",
   },
   {
+    flag: "database-url",
+    env: "DATABASE_URL",
+    value: "URL",
+    default: "none",
+    help:
+      "`postgres://user:pw@host/db`: keep the database there (see PostgreSQL); none: SQLite",
+  },
+  {
     flag: "network",
     env: "REGISTRY_NETWORK",
     value: "NAME",

@@ -7,6 +7,7 @@ import {
   inspectBackup,
   knownMigrations,
 } from "./backup.ts";
+import { migrateSqliteTo } from "./migrations.ts";
 import { openSqlite } from "./sqlite.ts";
 import { openSqliteStore } from "./store.ts";
 
@@ -16,26 +17,30 @@ async function database(
   network: string,
   schema: "current" | "older" | "newer" = "current",
 ): Promise<void> {
+  if (schema === "older") {
+    // As the previous version left it: every migration but the last.
+    const db = openSqlite(path);
+    try {
+      await migrateSqliteTo(db, (await knownMigrations()).at(-2)!);
+      await sql`INSERT INTO meta (key, value) VALUES ('network', ${network}),
+        ('epoch', '0')`.execute(db);
+    } finally {
+      await db.destroy();
+    }
+    return;
+  }
   const store = await openSqliteStore(path);
   await store.transaction((tx) => tx.meta.initialise(network));
   await store.close();
-  if (schema === "current") return;
-  const db = openSqlite(path);
-  try {
-    if (schema === "older") {
-      // As the database was before the last migration.
-      const last = (await knownMigrations()).at(-1)!;
-      await sql`DELETE FROM kysely_migration WHERE name = ${last}`.execute(db);
-      await sql`ALTER TABLE nodes DROP COLUMN last_proof_received_at`
-        .execute(db);
-    }
-    if (schema === "newer") {
+  if (schema === "newer") {
+    const db = openSqlite(path);
+    try {
       await sql`INSERT INTO kysely_migration (name, timestamp)
         VALUES ('2099-01-01T00-00_from_the_future', '2099-01-01T00:00:00.000Z')`
         .execute(db);
+    } finally {
+      await db.destroy();
     }
-  } finally {
-    await db.destroy();
   }
 }
 
