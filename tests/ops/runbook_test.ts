@@ -37,7 +37,7 @@ export async function runbookBlocks(): Promise<Block[]> {
   return blocks;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -96,7 +96,7 @@ Deno.test({
   sanitizeOps: false,
   async fn(t) {
     const tmp = await Deno.makeTempDir({ prefix: "ops-runbook-" });
-    const port = await freePort();
+    const port = freePort();
     const map = (command: string) =>
       command
         .replaceAll("/var/lib/snode-registry", `${tmp}/var/lib/snode-registry`)
