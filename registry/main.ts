@@ -16,6 +16,7 @@
 
 import { toHex } from "./core/bytes.ts";
 import { formatCoins } from "./core/params.ts";
+import { type AdminServer, serveAdmin } from "./http/admin.ts";
 import { createApp } from "./http/app.ts";
 import { formatRate } from "./http/rate_limit.ts";
 import { type HttpServer, serveHttp } from "./http/server.ts";
@@ -29,6 +30,14 @@ import {
 import { loadGenesis } from "./runtime/genesis.ts";
 import { Cluster } from "./runtime/cluster.ts";
 import { Logger } from "./runtime/log.ts";
+import {
+  certificateFields,
+  type CertificateInfo,
+  loadTlsFiles,
+  reloadOnSighup,
+  TlsError,
+  type TlsFiles,
+} from "./runtime/tls.ts";
 import {
   exists,
   joinPath,
@@ -108,7 +117,8 @@ export async function main(args: string[], env: Env): Promise<number> {
       return 2;
     }
     const message = e instanceof Error ? e.message : String(e);
-    const startup = e instanceof StartupError || e instanceof SigningKeyError;
+    const startup = e instanceof StartupError ||
+      e instanceof SigningKeyError || e instanceof TlsError;
     log.error(startup ? "start-up failed" : "fatal error", { error: message });
     stderr(`error: ${message}`);
     return 1;
@@ -126,6 +136,11 @@ async function run(config: Config, log: Logger): Promise<number> {
   const genesis: GenesisAllocation[] = config.genesisFile
     ? await loadGenesis(config.genesisFile)
     : [];
+  // Read (and checked) before anything is created: a bad file stops the start.
+  const tls: TlsFiles | null = config.tls
+    ? await loadTlsFiles(config.tls.certFile, config.tls.keyFile)
+    : null;
+  let certificate: CertificateInfo | null = tls?.info ?? null;
   // Created 0700 if missing; refused if others may write it.
   await prepareDataDir(config.dataDir, log);
   // SQLite: the file in the data directory, opened once the key is there
@@ -227,6 +242,7 @@ async function run(config: Config, log: Logger): Promise<number> {
     });
   }
 
+  const epochs = new Cluster(registry, { probe: config.probe, log });
   const closeStreams = new AbortController();
   const app = createApp(registry, {
     log: (message, error) => log.error(message, { error }),
@@ -236,9 +252,12 @@ async function run(config: Config, log: Logger): Promise<number> {
     closeStreams: closeStreams.signal,
     rateLimits: config.rateLimits,
     trustedProxies: config.http.trustedProxies,
+    runtime: {
+      epochLag: () => epochs.lag(),
+      tickFailures: () => epochs.tickFailures,
+      tlsNotAfter: () => certificate?.notAfter ?? null,
+    },
   });
-
-  const epochs = new Cluster(registry, { probe: config.probe, log });
 
   // ---------------------------------------------------------------- server
   const registryKey = toHex(key.publicKey);
@@ -254,11 +273,26 @@ async function run(config: Config, log: Logger): Promise<number> {
       maxConnectionsPerClient: config.http.maxConnectionsPerClient,
       trustedProxies: new Set(config.http.trustedProxies),
       onError: (message, error) => log.error(message, { error }),
+      ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     });
   } catch (e) {
     await store.close().catch(() => {});
     throw new StartupError(
       `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`,
+    );
+  }
+  // The admin socket (backups of an SQLite store; PostgreSQL is backed up
+  // with pg_dump): in the data directory, for its owner only.
+  let admin: AdminServer | null = null;
+  try {
+    if (store.dialect === "sqlite") {
+      admin = await serveAdmin({ dataDir: config.dataDir, store, log });
+    }
+  } catch (e) {
+    await server.shutdown(0);
+    await store.close().catch(() => {});
+    throw new StartupError(
+      `cannot open the admin socket: ${(e as Error).message}`,
     );
   }
   {
@@ -267,14 +301,16 @@ async function run(config: Config, log: Logger): Promise<number> {
       network: params.name,
       host: hostname,
       port,
-      url: `http://${
+      url: `${server.scheme}://${
         hostname.includes(":") ? `[${hostname}]` : hostname
       }:${port}`,
       dataDir: config.dataDir,
+      ...(admin ? { adminSocket: admin.path } : {}),
       registryKey,
       epoch: registry.epoch,
       epochSeconds: params.epochSeconds,
       probe: config.probe.enabled,
+      ...(certificate ? { tls: certificateFields(certificate) } : {}),
       limits: {
         headerTimeoutMs: config.http.headerTimeoutMs,
         requestTimeoutMs: config.http.requestTimeoutMs,
@@ -290,6 +326,12 @@ async function run(config: Config, log: Logger): Promise<number> {
     });
   }
   epochs.start();
+  const stopTlsReload = reloadOnSighup(
+    config.tls,
+    server,
+    log,
+    (info) => certificate = info,
+  );
 
   // -------------------------------------------------------------- shutdown
   const { promise: stopRequested, resolve: requestStop } = Promise
@@ -321,6 +363,7 @@ async function run(config: Config, log: Logger): Promise<number> {
 
   const signal = await stopRequested;
   log.info("shutting down", { signal, epoch: registry.epoch });
+  stopTlsReload();
   await epochs.stop();
   // Event streams never finish by themselves: end them so clients reconnect
   // (elsewhere) and the server can close.
@@ -331,6 +374,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       graceMs: SHUTDOWN_GRACE_MS,
     });
   }
+  await admin?.close();
   // Let in-flight writes (and a tick in progress) commit before closing.
   await registry.drain();
   await store.close();

@@ -119,6 +119,7 @@ Deno.test("GET /v1/openapi.json is an OpenAPI 3.1 document of every route", asyn
       "/v1/events": ["get"],
       "/json_rpc": ["post"],
       "/v1/health": ["get"],
+      "/v1/ready": ["get"],
       "/metrics": ["get"],
       "/v1/openapi.json": ["get"],
       "/v1/docs": ["get"],

@@ -54,10 +54,22 @@ export class Cluster {
   #unwatch: () => void = () => {};
   #poll: ReturnType<typeof setInterval> | undefined;
   #syncFailing = false;
+  #runner: EpochRunner | null = null;
+  #pastTickFailures = 0;
 
   constructor(registry: Registry, options: ClusterOptions) {
     this.#registry = registry;
     this.#options = options;
+  }
+
+  /** Epoch deadlines the leader's ticker passed without ticking; 0 while following. */
+  lag(): number {
+    return this.#runner?.lag() ?? 0;
+  }
+
+  /** Ticks that failed while this process led, since it started. */
+  get tickFailures(): number {
+    return this.#pastTickFailures + (this.#runner?.tickFailures ?? 0);
   }
 
   /** Whether this process runs the epochs now. */
@@ -184,9 +196,12 @@ export class Cluster {
       ...(start === undefined ? {} : { start }),
     });
     this.#leading = true;
+    this.#runner = runner;
     runner.start();
     await Promise.race([lease.lost, this.#stop.promise]);
     await runner.stop();
+    this.#pastTickFailures += runner.tickFailures;
+    this.#runner = null;
     this.#leading = false;
     if (!this.#stopping) {
       log.warn("lost the leader lease: following", { epoch: registry.epoch });

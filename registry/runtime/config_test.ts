@@ -282,8 +282,17 @@ Deno.test("config: every bad value is a clear error", () => {
   fails(["--faucet-limit", "1.0000000001"], /at most 9 decimals/);
   fails(
     ["--log-format", "xml"],
-    /^--log-format: "xml" is not one of json, text$/,
+    /^--log-format: "xml" is not one of json, text, journal$/,
   );
+  fails(
+    ["--tls-cert", "cert.pem"],
+    /^--tls-cert needs the certificate's private key too: --tls-key FILE or REGISTRY_TLS_KEY$/,
+  );
+  fails(
+    ["--tls-key", "key.pem"],
+    /^--tls-key needs the certificate too: --tls-cert FILE or REGISTRY_TLS_CERT$/,
+  );
+  fails(["--tls-cert", "", "--tls-key", "k"], /^--tls-cert must not be empty$/);
   fails(
     ["--log-level", "trace"],
     /^--log-level: "trace" is not one of debug, info, warn, error$/,

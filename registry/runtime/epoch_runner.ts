@@ -35,6 +35,7 @@ export class EpochRunner {
   readonly #ticker: Ticker;
   readonly #probeAbort = new AbortController();
   #probing: Promise<void> | null = null;
+  #tickFailures = 0;
 
   constructor(registry: Registry, options: EpochRunnerOptions) {
     this.#registry = registry;
@@ -62,8 +63,21 @@ export class EpochRunner {
         }
         this.#startProbe();
       },
-      onError: (error) => log.error("tick failed", { error }),
+      onError: (error) => {
+        this.#tickFailures++;
+        log.error("tick failed", { error });
+      },
     });
+  }
+
+  /** Epoch deadlines passed without a tick (see `Ticker.lag`). */
+  lag(): number {
+    return this.#ticker.lag();
+  }
+
+  /** Ticks that failed since the start. */
+  get tickFailures(): number {
+    return this.#tickFailures;
   }
 
   /** Start the ticker and a first reachability round. */

@@ -295,3 +295,22 @@ export async function migrateToLatest(
   }
   return (results ?? []).map((r) => r.migrationName);
 }
+
+/**
+ * Bring a new SQLite database's schema up to the migration `name` and no
+ * further: a database as an older version left it (the restore tests make
+ * backups of an older schema with it).
+ */
+export async function migrateSqliteTo(
+  // deno-lint-ignore no-explicit-any
+  db: Kysely<any>,
+  name: string,
+): Promise<string[]> {
+  const provider: MigrationProvider = {
+    getMigrations: () => Promise.resolve(migrations("sqlite")),
+  };
+  const { error, results } = await new Migrator({ db, provider })
+    .migrateTo(name);
+  if (error) throw error;
+  return (results ?? []).map((r) => r.migrationName);
+}

@@ -13,6 +13,7 @@
  */
 
 import { sql } from "kysely";
+import { MaintenanceStore } from "./backup.ts";
 import { type Backend, type Lease, LocalBackend } from "./backend.ts";
 import type { Db } from "./db.ts";
 import { EventStore } from "./events.ts";
@@ -40,6 +41,7 @@ export interface Tables {
   events: EventStore;
   lists: ListStore;
   inspect: InspectStore;
+  maintenance: MaintenanceStore;
 }
 
 function tablesOf(db: Db): Tables {
@@ -53,6 +55,7 @@ function tablesOf(db: Db): Tables {
     events: new EventStore(db),
     lists: new ListStore(db),
     inspect: new InspectStore(db),
+    maintenance: new MaintenanceStore(db),
   };
 }
 
