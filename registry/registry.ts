@@ -7,6 +7,13 @@
  * Time comes from an injected clock and epochs advance only through
  * {@linkcode Registry.tick}, so tests drive it with a test clock.
  *
+ * On a shared database (PostgreSQL, several registry processes) other
+ * processes write too: {@linkcode Registry.sync} (called by the runtime
+ * when the store says another process wrote, and periodically) moves the
+ * epoch cursor and publishes their events through the event bus
+ * (`event_bus.ts`), so subscribers get every committed event exactly once
+ * and in id order, whoever wrote it.
+ *
  * @module
  */
 
@@ -32,7 +39,7 @@ import {
 } from "./actions/inputs.ts";
 import type { ReachabilityResult } from "./actions/record_reachability.ts";
 import { tick, type TickSummary } from "./actions/tick.ts";
-import { bytesEqual, fromHex } from "./core/bytes.ts";
+import { bytesEqual, fromHex, toHex } from "./core/bytes.ts";
 import {
   encodeGenesisPayload,
   encodeKeyRotationPayload,
@@ -47,12 +54,14 @@ import {
   splitNodeList,
 } from "./core/nodelist.ts";
 import type { NetworkParams } from "./core/params.ts";
-import type { Store } from "./store/store.ts";
+import { EventBus } from "./event_bus.ts";
+import type { Lease, Store } from "./store/store.ts";
 
 export type {
   CosignatureInput,
   CosignatureResult,
   GenesisAllocation,
+  Lease,
   ReachabilityResult,
   TickSummary,
 };
@@ -126,10 +135,10 @@ export class Registry {
   readonly witnesses: readonly WitnessConfig[];
   readonly #settings: RegistrySettings;
   readonly #clock: () => number;
-  readonly #listeners = new Set<(events: RegistryEvent[]) => void>();
+  readonly #bus: EventBus;
   readonly #rotationListeners = new Set<(r: KeyRotated) => void>();
+  #created = false;
   #epoch = 0;
-  #lastEventId = 0;
   #writeChain: Promise<unknown> = Promise.resolve();
   /** The new key of a rotation announced for the next list. */
   #nextKey: Uint8Array | undefined;
@@ -140,6 +149,10 @@ export class Registry {
     this.minimumNodeVersion = options.minimumNodeVersion ?? null;
     this.witnesses = [...(options.witnesses ?? [])];
     this.#clock = options.clock;
+    // Another process may have moved the epoch further: never back.
+    this.#bus = new EventBus(options.store, (epoch) => {
+      this.#epoch = Math.max(this.#epoch, epoch);
+    });
     this.#settings = {
       signingKeys: [...options.signingKeys],
       witnessKeys: (options.witnesses ?? []).map((w) => w.key),
@@ -172,11 +185,16 @@ export class Registry {
       );
     }
     const registry = new Registry(options);
+    const read = registry.store.read;
+    if (registry.store.shared) {
+      // Events other processes wrote before this one opened are in the
+      // database (event streams replay them); deliver only newer ones.
+      registry.#bus.skipTo(await read.events.lastId());
+    }
     const genesis = options.genesis ?? [];
-    await registry.#run(async (ctx) => {
+    registry.#created = await registry.#run(async (ctx) => {
       if ((await ctx.tx.meta.network()) !== undefined) {
-        await initialise(ctx, []); // checks the database's network
-        return;
+        return await initialise(ctx, []); // checks the database's network
       }
       // A new database: its genesis is epoch 0's first input.
       await applyGenesis(
@@ -188,16 +206,43 @@ export class Registry {
           })),
         ),
       );
+      return true;
     }, { epoch: 0 });
-    const read = registry.store.read;
-    registry.#epoch = await read.meta.epoch();
-    registry.#lastEventId = Math.max(
-      registry.#lastEventId,
-      await read.events.lastId(),
-    );
     if (options.nextKey !== undefined) await registry.#resume(options.nextKey);
-    if (!(await read.lists.latest())) await registry.tick();
+    if (registry.store.shared) await registry.#pinKeys();
+    registry.#epoch = await read.meta.epoch();
+    registry.#bus.skipTo(await read.events.lastId());
+    // List 0, checked inside the transaction: of several processes opening
+    // a new shared database at once, only the first publishes it.
+    await registry.#run(async (ctx) =>
+      (await ctx.tx.lists.latest()) ? undefined : tick(ctx)
+    );
+    registry.#epoch = Math.max(registry.#epoch, await read.meta.epoch());
     return registry;
+  }
+
+  /**
+   * A shared database's lists must all be signed with one key: the first
+   * process records its keys, the others must have the same.
+   */
+  async #pinKeys(): Promise<void> {
+    const mine = this.publicKeys.map(toHex).join(",");
+    await this.#run(async (ctx) => {
+      const pinned = await ctx.tx.meta.registryKeys();
+      if (pinned === undefined) {
+        await ctx.tx.meta.setRegistryKeys(mine);
+      } else if (pinned !== mine) {
+        throw new RegistryError(
+          "bad_request",
+          `this database's lists are signed with the registry key ${pinned}, not ${mine}: every registry process on one database needs the same key (copy registry-key.json and its passphrase from the first)`,
+        );
+      }
+    }, { epoch: 0 });
+  }
+
+  /** Whether opening this registry created its database (and applied the genesis). */
+  get created(): boolean {
+    return this.#created;
   }
 
   /** Finish or continue a key rotation a restart interrupted. */
@@ -279,7 +324,7 @@ export class Registry {
 
   /** Id of the newest event. */
   get lastEventId(): number {
-    return this.#lastEventId;
+    return this.#bus.lastEventId;
   }
 
   /** Unix seconds now, by the registry's clock. */
@@ -294,8 +339,7 @@ export class Registry {
 
   /** Listen for events as they are committed. Returns an unsubscribe function. */
   subscribe(listener: (events: RegistryEvent[]) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#bus.subscribe(listener);
   }
 
   /** Resolve once every write queued so far has committed or failed. */
@@ -315,10 +359,15 @@ export class Registry {
     return await this.#run((ctx) => applyWrite(ctx, msg.bytes, msg));
   }
 
-  /** Close the epoch in progress (see `actions/tick.ts`). */
-  async tick(): Promise<TickSummary> {
+  /**
+   * Close the epoch in progress (see `actions/tick.ts`). With a `lease`,
+   * the tick commits only while the lease is held (`LeaseLostError`
+   * otherwise): a process that lost the leader lease cannot publish a list.
+   */
+  async tick(options: { lease?: Lease } = {}): Promise<TickSummary> {
     const summary = await this.#run((ctx) => tick(ctx), {
       advancesEpoch: true,
+      ...(options.lease ? { fence: options.lease } : {}),
     });
     const r = summary.rotation;
     if (r !== undefined && this.#nextKey !== undefined) {
@@ -336,6 +385,16 @@ export class Registry {
       }
     }
     return summary;
+  }
+
+  /**
+   * Catch up with writes other processes committed to a shared database:
+   * move the epoch cursor and publish their events, in id order, each once.
+   * Calls made while one is waiting to start share it. A no-op on a
+   * database this process owns.
+   */
+  sync(): Promise<void> {
+    return this.#bus.sync();
   }
 
   /**
@@ -363,7 +422,7 @@ export class Registry {
    */
   #run<T>(
     action: (ctx: ActionContext) => Promise<T>,
-    options: { epoch?: number; advancesEpoch?: boolean } = {},
+    options: { epoch?: number; advancesEpoch?: boolean; fence?: Lease } = {},
   ): Promise<T> {
     const work = async () => {
       let events: readonly RegistryEvent[] = [];
@@ -382,29 +441,18 @@ export class Registry {
         const value = await action(ctx);
         events = ctx.events;
         return value;
-      });
+      }, options.fence ? { fence: options.fence } : {});
       if (options.epoch === undefined) {
-        this.#epoch = options.advancesEpoch ? epoch + 1 : epoch;
+        const next = options.advancesEpoch ? epoch + 1 : epoch;
+        // On a shared database another process may have moved it further.
+        this.#epoch = this.store.shared ? Math.max(this.#epoch, next) : next;
       }
-      this.#publish(events);
+      await this.#bus.committed(events);
       return result;
     };
     const run = this.#writeChain.then(work, work);
     this.#writeChain = run.catch(() => {});
     return run;
-  }
-
-  #publish(events: readonly RegistryEvent[]): void {
-    if (events.length === 0) return;
-    this.#lastEventId = Math.max(this.#lastEventId, events.at(-1)!.id);
-    const batch = [...events];
-    for (const listener of this.#listeners) {
-      try {
-        listener(batch);
-      } catch {
-        // A broken listener must not break writes.
-      }
-    }
   }
 }
 

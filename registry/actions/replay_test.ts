@@ -16,12 +16,16 @@ import { stateHash } from "../core/state.ts";
 import { ATOMIC_PER_COIN } from "../core/params.ts";
 import { openSqliteStore, type Store } from "../store/store.ts";
 import { testKey, type TestNet, testNet } from "../testkit/mod.ts";
+import { eachBackend, type TestBackend } from "../testkit/backend.ts";
 import { replayEpoch, ReplayMismatch } from "./replay.ts";
 import { loadSnapshot } from "./state_commitment.ts";
 
 /** A network with registrations, contributions, proofs, reachability results, a decommission. */
-async function busyNet(epochs: number): Promise<TestNet> {
-  const net = await testNet({ funded: ["op", "friend", "op2"] });
+async function busyNet(
+  epochs: number,
+  backend: TestBackend = "sqlite",
+): Promise<TestNet> {
+  const net = await testNet({ funded: ["op", "friend", "op2"], backend });
   const p = net.params;
   const r = net.registry;
   const tick = async () => {
@@ -102,8 +106,8 @@ async function replayAll(
   }
 }
 
-Deno.test("replay from genesis rebuilds every list byte for byte and reaches the same state", async () => {
-  const net = await busyNet(14);
+eachBackend.test("replay from genesis (on SQLite) rebuilds every list byte for byte and reaches the same state", async (backend) => {
+  const net = await busyNet(14, backend);
   const witness = await openSqliteStore(":memory:");
   try {
     const last = (await net.store.read.lists.latest())!.epoch;

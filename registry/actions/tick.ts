@@ -70,6 +70,17 @@ export async function tick(ctx: ActionContext): Promise<TickSummary> {
     rotation = { oldKey: toHex(r.oldKey), newKey: toHex(r.newKey) };
     await ctx.tx.epochs.setPendingRotation(undefined);
     await ctx.tx.epochs.recordRotation({ epoch: ctx.epoch, ...rotation });
+    // A shared database pins the key its processes sign with: the new one
+    // from the next list on.
+    const pinned = await ctx.tx.meta.registryKeys();
+    if (pinned !== undefined) {
+      await ctx.tx.meta.setRegistryKeys(
+        pinned.split(",").map((k) =>
+          k === rotation!.oldKey ? rotation!.newKey : k
+        )
+          .join(","),
+      );
+    }
   }
   const published = await publishList(ctx, prevHash, seed, {
     inputsHash: inputs,

@@ -23,6 +23,7 @@ import {
   limitersOf,
 } from "./deps.ts";
 import { EventHub } from "./sse.ts";
+import { WriteMetrics } from "./write_metrics.ts";
 import { RepresentationCache } from "./list_cache.ts";
 import {
   HttpError,
@@ -99,6 +100,7 @@ export function createApp(
     requests: new Map(),
     durations: new Map(),
     sseClients: 0,
+    writes: new WriteMetrics(),
   };
   const log = options.log ?? (() => {});
   const events = new EventHub(registry, queries, {

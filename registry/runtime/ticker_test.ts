@@ -91,3 +91,24 @@ Deno.test("ticker: stop waits for the running tick; errors are reported and tick
     RangeError,
   );
 });
+
+Deno.test("ticker: lag counts the deadlines passed while a tick runs long", async () => {
+  let now = 0;
+  let release: () => void = () => {};
+  const t = new Ticker({
+    intervalMs: 1000,
+    now: () => now,
+    onTick: () => new Promise<void>((r) => release = r),
+  });
+  assert.equal(t.lag(), 0, "stopped");
+  t.start(0);
+  assert.equal(t.lag(), 0);
+  now = 1000;
+  await new Promise((r) => setTimeout(r, 1100)); // the first tick begins
+  assert.equal(t.lag(), 0, "a tick running at its own deadline is on time");
+  now = 4500; // it runs past three more deadlines
+  assert.equal(t.lag(), 3);
+  release();
+  await t.stop();
+  assert.equal(t.lag(), 0);
+});

@@ -59,7 +59,7 @@ options:
   --poll-ms MS            how often to look for new lists (default 500)
   --passphrase-file PATH  the key's passphrase, first line (or WITNESS_PASSPHRASE;
                           devnet generates one into the data directory)
-  --log-format FORMAT     json or text (default json)
+  --log-format FORMAT     json, text or journal (default json)
   --log-level LEVEL       debug, info, warn or error (default info)
   --init                  only create the data directory and the key, print the
                           key and exit (to configure the registry before starting)
@@ -177,8 +177,8 @@ export function parseWitnessArgs(
   }
   const fmt = values["log-format"];
   const level = values["log-level"];
-  if (fmt !== "json" && fmt !== "text") {
-    throw new ConfigError("--log-format must be json or text");
+  if (fmt !== "json" && fmt !== "text" && fmt !== "journal") {
+    throw new ConfigError("--log-format must be json, text or journal");
   }
   if (!["debug", "info", "warn", "error"].includes(level)) {
     throw new ConfigError("--log-level must be debug, info, warn or error");
