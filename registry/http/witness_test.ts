@@ -86,6 +86,8 @@ Deno.test("witness routes: inputs, state, co-signatures, rotations", async () =>
         checkpointHash: toHex(hash),
       };
     };
+    // Still gathering co-signatures: caches must revalidate.
+    assert.equal(before.headers.get("cache-control"), "no-cache");
     const ok = await post(latest.epoch, cos(W[0]!));
     assert.equal(ok.status, 200);
     assert.deepEqual(await ok.json(), {
@@ -114,6 +116,19 @@ Deno.test("witness routes: inputs, state, co-signatures, rotations", async () =>
     const codeOf = async (
       res: Response,
     ) => [res.status, (await res.json()).code];
+    // The last configured witness co-signs: immutable from now on.
+    const wrongFirst = cos(W[1]!, 5n, new Uint8Array(32).fill(1));
+    const { checkpointHash: _h, ...unsaidFirst } = wrongFirst;
+    assert.deepEqual(await codeOf(await post(latest.epoch, unsaidFirst)), [
+      401,
+      "bad_signature",
+    ]);
+    assert.equal((await post(latest.epoch, cos(W[1]!))).status, 200);
+    assert.match(
+      (await app.request(`/v1/lists/${latest.epoch}.bin`)).headers
+        .get("cache-control")!,
+      /immutable/,
+    );
     assert.deepEqual(await codeOf(await post(latest.epoch, cos(W[2]!))), [
       403,
       "unknown_witness",
@@ -122,11 +137,6 @@ Deno.test("witness routes: inputs, state, co-signatures, rotations", async () =>
     assert.deepEqual(await codeOf(await post(latest.epoch, wrong)), [
       409,
       "checkpoint_mismatch",
-    ]);
-    const { checkpointHash: _, ...unsaid } = wrong;
-    assert.deepEqual(await codeOf(await post(latest.epoch, unsaid)), [
-      401,
-      "bad_signature",
     ]);
     assert.deepEqual(await codeOf(await post(99999, cos(W[1]!))), [
       404,

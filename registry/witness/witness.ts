@@ -348,14 +348,25 @@ export class Witness {
         accepted: r.accepted,
       });
     } else {
-      this.#unposted.add(d.epoch);
-      this.#o.log("warn", "co-signature not accepted yet", {
+      this.#o.log("warn", "co-signature not accepted", {
         epoch: d.epoch,
         errors: r.errors,
       });
       if (r.errors.some((e) => e.includes("checkpoint_mismatch"))) {
         // The registry now serves another list for an epoch we co-signed.
+        this.#unposted.delete(d.epoch);
         await this.#checkFork(d.epoch);
+      } else if (r.errors.every((e) => e.includes("unknown_witness"))) {
+        // Not one of the registry's witnesses (yet): nothing to retry; the
+        // co-signed checkpoint is still served here.
+        this.#unposted.delete(d.epoch);
+      } else {
+        this.#unposted.add(d.epoch);
+        // Retry the newest few only: an old list's co-signature matters less.
+        for (const e of [...this.#unposted].sort((a, b) => a - b)) {
+          if (this.#unposted.size <= 8) break;
+          this.#unposted.delete(e);
+        }
       }
     }
   }

@@ -8,8 +8,9 @@
  * `"<hash>.<format>"` until a co-signature arrives, then
  * `"<hash>.c<n>.<format>"`) and `If-None-Match` gets a 304 that
  * carries `Date`, so a skewed client learns the time (network.md §8). A list
- * by epoch is immutable; `latest` may be cached until the list's fresh-until
- * time. Diffs from an older list are served the same way.
+ * by epoch is immutable once every configured witness co-signed it (until
+ * then `no-cache`: revalidate by ETag); `latest` may be cached until the
+ * list's fresh-until time. Diffs from an older list are served the same way.
  *
  * @module
  */
@@ -81,8 +82,13 @@ export function listRoutes(
   const { registry, queries } = deps;
 
   async function cacheControl(which: string, meta: ListMeta): Promise<string> {
-    if (which !== "latest") return IMMUTABLE;
     const list = await queries.lists.list(meta.epoch);
+    // A v2 list still gathering co-signatures changes: caches revalidate
+    // it (by its ETag) until every configured witness has co-signed.
+    const gathering = list.header.commitments !== undefined &&
+      meta.cosignatures < registry.witnesses.length;
+    if (gathering) return "no-cache";
+    if (which !== "latest") return IMMUTABLE;
     const left = Number(list.header.freshUntil) - registry.nowSeconds();
     return `public, max-age=${Math.max(0, left)}`;
   }
