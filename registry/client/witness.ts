@@ -72,12 +72,14 @@ export function cosignatureThreshold(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "../core/keys.ts";
  * import { buildEncodedList } from "../core/nodelist.ts";
  * const commitments = { inputsHash: new Uint8Array(32), stateHash: new Uint8Array(32), extensions: [] };
  * const header = { network: 3, epoch: 1n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n, commitments };
  * const { bytes } = buildEncodedList(header, [], [new Uint8Array(32).fill(1)]);
  * assert.deepEqual(requireCosignatures(bytes, 3, [], 0), []);
- * assert.throws(() => requireCosignatures(bytes, 3, [new Uint8Array(32).fill(2)], 1), { code: "insufficient_cosignatures" });
+ * const witness = publicKeyOf(new Uint8Array(32).fill(2));
+ * assert.throws(() => requireCosignatures(bytes, 3, [witness], 1), { code: "insufficient_cosignatures" });
  * ```
  */
 export function requireCosignatures(
