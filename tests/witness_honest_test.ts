@@ -419,6 +419,47 @@ Deno.test({
           assert(!files.includes("registry-key.next.json"));
         },
       );
+
+      await t.step(
+        "the registry killed with kill -9 amid writes: its inputs stay consistent, the witnesses keep co-signing",
+        async () => {
+          const writing = { on: true };
+          const writer = (async () => {
+            while (writing.on) {
+              try {
+                await post(
+                  registry.url,
+                  "/v1/faucet",
+                  signed({
+                    kind: "faucet_request",
+                    wallet: labelKey("friend").public,
+                    amount: ATOMIC_PER_COIN,
+                  }, ["friend"]),
+                );
+              } catch {
+                // refused or cut off by the kill: fine
+              }
+            }
+          })();
+          await new Promise((r) => setTimeout(r, 1500));
+          await registry.kill9();
+          writing.on = false;
+          await writer;
+          registry = await RegistryProc.start(regArgs);
+          const restartedAt = await (await fetch(`${registry.url}/v1/info`))
+            .json() as { epoch: number };
+          await until("co-signatures after the restart", 20_000, async () => {
+            for (const w of ws.slice(0, 3)) {
+              const st = await w.status();
+              if (st.halted) throw new Error(JSON.stringify(st.halted));
+              if ((st.latest?.epoch ?? 0) <= restartedAt.epoch + 1) {
+                return null;
+              }
+            }
+            return true;
+          });
+        },
+      );
     } finally {
       await Promise.all(ws.map((w) => w.stop()));
       await registry.stop();
