@@ -6,9 +6,10 @@
  * signed proofs over HTTP, and a storage server on its own loopback
  * address answering the registry's reachability challenges - and a
  * simulated messenger client that bootstraps from the registry and builds
- * onion paths. The network lives (`scenario.ts`): nodes go down and come
- * back, one is deregistered, one unlocks and exits, newcomers register,
- * contributions arrive.
+ * onion paths; and three witnesses (`witnesses.ts`) that re-execute every
+ * epoch and co-sign its list. The network lives (`scenario.ts`): nodes go
+ * down and come back, one is deregistered, one unlocks and exits,
+ * newcomers register, contributions arrive.
  *
  * `npx deno task devnet` prints the URLs (explorer first) and a status
  * screen that refreshes; Ctrl-C stops everything. State persists in the
@@ -30,13 +31,22 @@ import { startRegistry } from "./registry_process.ts";
 import { scenario } from "./scenario.ts";
 import { SimNode } from "./sim_node.ts";
 import { renderStatus, type StatusView } from "./status.ts";
+import {
+  planWitnesses,
+  startWitness,
+  witnessesOption,
+  type WitnessPlan,
+  type WitnessState,
+  witnessState,
+} from "./witnesses.ts";
 import { startExplorerFor } from "./explorer.ts";
 
 const USAGE = `usage: deno task devnet [options]
 
-Starts a registry on devnet rules, the explorer, about 30 simulated service
-nodes that register, prove their uptime and answer reachability challenges,
-and a simulated messenger client. The network lives: nodes go down and come
+Starts a registry on devnet rules, three witnesses that re-execute every epoch
+and co-sign its list, the explorer, about 30 simulated service nodes that
+register, prove their uptime and answer reachability challenges, and a
+simulated messenger client. The network lives: nodes go down and come
 back, one is deregistered, one unlocks and exits, newcomers register.
 Everything listens on 127.0.0.x only.
 
@@ -114,12 +124,29 @@ async function devnet(options: Options): Promise<number> {
   if (options.fresh) {
     await Deno.remove(options.dataDir, { recursive: true }).catch(() => {});
   }
+  // The witnesses' keys exist before the registry starts: it attaches
+  // co-signatures only from the witnesses it is configured with.
+  const plans = await planWitnesses(
+    options.dataDir,
+    options.port === 0 ? 0 : options.port + 100,
+  );
   const registry = await startRegistry({
     port: options.port,
     dataDir: options.dataDir,
     epochSeconds: options.epochSeconds,
+    witnesses: witnessesOption(plans),
     onLog: (record, raw) => showRegistryLog(say, record, raw),
   });
+  const witnesses = await Promise.all(
+    plans.map((p) =>
+      startWitness(
+        p,
+        registry.url,
+        registry.registryKey,
+        (record) => showWitnessLog(say, p.name, record),
+      )
+    ),
+  );
   const client = new RegistryClient(registry.url);
   const explorer = await startExplorerFor(
     registry.url,
@@ -132,6 +159,7 @@ async function devnet(options: Options): Promise<number> {
     registry.url,
     registry.registryKey,
     info,
+    witnesses,
   );
   console.log(banner);
 
@@ -214,6 +242,7 @@ async function devnet(options: Options): Promise<number> {
 
   // The status: redrawn on a terminal, a summary line now and then otherwise.
   let latest: InfoView = info;
+  let witnessStates: WitnessState[] = [];
   const view = (): StatusView => ({
     banner,
     info: latest,
@@ -221,6 +250,7 @@ async function devnet(options: Options): Promise<number> {
     messenger,
     demoSessionId: DEMO_SESSION_ID,
     feed,
+    witnesses: witnessStates,
   });
   run(
     (async () => {
@@ -232,13 +262,14 @@ async function devnet(options: Options): Promise<number> {
         } catch {
           // The registry may be restarting; keep the last view.
         }
+        witnessStates = await Promise.all(witnesses.map(witnessState));
         if (n++ % 5 === 0) await Promise.all(nodes.map((x) => x.refresh()));
         if (!options.plain) {
           await Deno.stdout.write(
             new TextEncoder().encode(renderStatus(view())),
           );
         } else if (n % 10 === 0) {
-          console.log(summaryLine(latest, messenger));
+          console.log(summaryLine(latest, messenger, witnessStates));
         }
       }
     })(),
@@ -258,6 +289,14 @@ async function devnet(options: Options): Promise<number> {
   stop.abort();
   await Promise.allSettled(running);
   await explorer.shutdown();
+  for (const w of witnesses) {
+    try {
+      w.child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  await Promise.all(witnesses.map((w) => w.child.status));
   try {
     registry.child.kill("SIGTERM");
   } catch {
@@ -273,29 +312,64 @@ function bannerText(
   url: string,
   registryKey: string,
   info: InfoView,
+  witnesses: readonly WitnessPlan[],
 ): string {
+  const pins = witnesses.map((w) => `--witness-key ${w.key}@${w.url}`)
+    .join(" ");
   return `
   explorer         ${explorerUrl}   (open it in a browser)
   registry         ${url}   (network ${info.network}, ${info.epochSeconds}-second epochs; API docs at ${url}/v1/docs)
   registry key     ${registryKey}
+${
+    witnesses.map((w) => `  ${w.name.padEnd(16)} ${w.url}   key ${w.key}`).join(
+      "\n",
+    )
+  }
   stake per node   ${formatCoins(BigInt(info.rules.stakingRequirement))} coins
 
   try:
     curl ${url}/v1/nodes
     curl -N -H 'accept: text/event-stream' ${url}/v1/events
-    npx deno task cli --registry ${url} list fetch --registry-key ${registryKey}
+    npx deno task cli --registry ${url} list fetch --registry-key ${registryKey} ${pins} --threshold 2
+    curl ${witnesses[0]?.url ?? url}/v1/status
     npx deno task cli --registry ${url} swarm ${DEMO_SESSION_ID}
 `;
 }
 
-function summaryLine(info: InfoView, m: MessengerState): string {
+function summaryLine(
+  info: InfoView,
+  m: MessengerState,
+  witnesses: readonly WitnessState[],
+): string {
   const nodes = Object.entries(info.nodes).map(([k, v]) => `${k}=${v}`)
     .join(" ");
+  const cosigned = witnesses.map((w) =>
+    `${w.name}=${w.halted ?? w.epoch ?? "-"}`
+  ).join(" ");
   return `${
     new Date().toISOString().slice(11, 19)
-  } status   epoch ${info.epoch}: ${nodes}, ${info.swarms} swarms; client ${m.status}${
+  } status   epoch ${info.epoch}: ${nodes}, ${info.swarms} swarms; co-signed ${cosigned}; client ${m.status}${
     m.paths.length ? `, ${m.paths.length} paths` : ""
   }`;
+}
+
+/** Relay a witness's log lines: only what is worth a look. */
+function showWitnessLog(
+  say: (who: string, text: string) => void,
+  name: string,
+  record: Record<string, unknown>,
+): void {
+  const { msg, time: _t, level, ...rest } = record;
+  if (
+    level !== "warn" && level !== "error" &&
+    msg !== "started from a state snapshot"
+  ) {
+    return;
+  }
+  const fields = Object.entries(rest).map(([k, v]) =>
+    `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`
+  ).join(" ");
+  say(name, `${msg} ${fields}`);
 }
 
 const lastFailed: { value: unknown } = { value: 0 };

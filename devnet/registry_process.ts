@@ -19,6 +19,8 @@ export interface RegistryProcessOptions {
   port: number;
   dataDir: string;
   epochSeconds: number;
+  /** `--witnesses`: the witnesses' keys and URLs. */
+  witnesses?: string;
   /** Every log line, parsed (null when not JSON). */
   onLog: (record: Record<string, unknown> | null, raw: string) => void;
 }
@@ -50,6 +52,7 @@ export async function startRegistry(
       // the per-address write limit would throttle the whole network.
       "--write-rate",
       "off",
+      ...(options.witnesses ? ["--witnesses", options.witnesses] : []),
     ],
     stdout: "piped",
     stderr: "inherit",

@@ -9,6 +9,7 @@
 import type { InfoView } from "../registry/client/types.ts";
 import type { MessengerState } from "./messenger.ts";
 import type { SimNodeState } from "./sim_node.ts";
+import type { WitnessState } from "./witnesses.ts";
 
 /** What the screen shows. */
 export interface StatusView {
@@ -18,6 +19,7 @@ export interface StatusView {
   messenger: MessengerState;
   demoSessionId: string;
   feed: string[];
+  witnesses: WitnessState[];
 }
 
 const MARK: Record<string, string> = {
@@ -44,6 +46,13 @@ export function renderStatus(v: StatusView): string {
       v.info.latestList?.hash.slice(0, 16) ?? ""
     }...  swarms ${v.info.swarms}`,
     `  nodes: ${counts}`,
+    `  witnesses (latest co-signed epoch): ${
+      v.witnesses.map((w) =>
+        `${w.name} ${
+          !w.up ? "down" : w.halted ? `REFUSED (${w.halted})` : w.epoch ?? "-"
+        }`
+      ).join(", ") || "-"
+    }`,
     `  by node (A active, w awaiting contributions, D decommissioned, x deregistered, e exited, ! down):`,
     ...chunk(grid, 20).map((row) => `    ${row.join("")}`),
     "",

@@ -32,6 +32,8 @@ const info: InfoView = {
     faucet: true,
     minimumNodeVersion: null,
   },
+  listFormat: 2,
+  witnesses: [],
 };
 
 function node(patch: Partial<NodeDetailView> = {}): NodeDetailView {

@@ -26,8 +26,12 @@ export interface ConfigFile {
   network?: string;
   /** Pinned registry keys (hex) for `list verify`. */
   registryKeys?: string[];
-  /** Signatures needed from the pinned keys. */
+  /** Registry signatures needed from the pinned keys. */
   threshold?: number;
+  /** Pinned witness keys for `list fetch/verify`: `HEX` or `HEX@URL`. */
+  witnessKeys?: string[];
+  /** Co-signatures needed from the pinned witnesses (default a majority). */
+  witnessThreshold?: number;
   /** Where keystores live. */
   keysDir?: string;
   /** Webhook URL for alerts. */

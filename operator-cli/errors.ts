@@ -74,6 +74,9 @@ const VERIFY_CODES = new Set([
   "chain_broken",
   "expired",
   "not_yet_valid",
+  "insufficient_cosignatures",
+  "bad_rotation",
+  "not_equivocation",
 ]);
 
 /** How an error is reported: exit code, stable code and one line. */

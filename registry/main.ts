@@ -14,7 +14,7 @@
  * @module
  */
 
-import { toHex } from "./core/bytes.ts";
+import { bytesEqual, toHex } from "./core/bytes.ts";
 import { formatCoins } from "./core/params.ts";
 import { type AdminServer, serveAdmin } from "./http/admin.ts";
 import { createApp } from "./http/app.ts";
@@ -41,6 +41,7 @@ import {
 import {
   exists,
   joinPath,
+  KEY_FILE,
   loadOrCreateSigningKey,
   prepareDataDir,
   refuseIfWritableByOthers,
@@ -57,6 +58,8 @@ import meta from "./deno.json" with { type: "json" };
 
 /** File name of the database in the data directory. */
 export const DB_FILE = "registry.db";
+/** The next signing key's keystore, while a rotation is in progress. */
+export const NEXT_KEY_FILE = "registry-key.next.json";
 /** How long shutdown waits for open HTTP connections (event streams) to finish. */
 export const SHUTDOWN_GRACE_MS = 5000;
 
@@ -171,8 +174,9 @@ async function run(config: Config, log: Logger): Promise<number> {
   const closeStore = () => store?.close().catch(() => {});
 
   let key: Awaited<ReturnType<typeof loadOrCreateSigningKey>>;
+  let passphrase: string;
   try {
-    const passphrase = await resolvePassphrase(
+    passphrase = await resolvePassphrase(
       config.passphrase,
       config.dataDir,
       log,
@@ -205,6 +209,31 @@ async function run(config: Config, log: Logger): Promise<number> {
       );
     }
   }
+  // A key rotation: the next key, generated when asked for, or found from a
+  // rotation a restart interrupted.
+  const nextPath = joinPath(config.dataDir, NEXT_KEY_FILE);
+  let next: Awaited<ReturnType<typeof loadOrCreateSigningKey>> | undefined;
+  try {
+    next = config.rotateKey || await exists(nextPath)
+      ? await loadOrCreateSigningKey({
+        dataDir: config.dataDir,
+        passphrase,
+        file: NEXT_KEY_FILE,
+        create: config.rotateKey,
+        description: `snode-registry ${params.name} signing key (next)`,
+        log,
+      })
+      : undefined;
+  } catch (e) {
+    await closeStore();
+    throw e;
+  }
+  if (next?.created) {
+    log.info("generated the next registry signing key", {
+      path: next.path,
+      registryKey: toHex(next.publicKey),
+    });
+  }
 
   if (store === null) {
     try {
@@ -223,10 +252,53 @@ async function run(config: Config, log: Logger): Promise<number> {
       genesis,
       faucetLimit: config.faucetLimit,
       minimumNodeVersion: config.minimumNodeVersion,
+      witnesses: config.witnesses,
+      ...(next ? { nextKey: next.secretKey } : {}),
     });
   } catch (e) {
     await store.close().catch(() => {});
     throw new StartupError(dbError(dbPath, e, shared));
+  }
+  // Once a list has announced the new key and it signs, the key files move:
+  // registry-key.json is the new key, the old one is kept, retired.
+  const finishRotation = async (epoch: number) => {
+    const retired = joinPath(
+      config.dataDir,
+      `registry-key.retired-${epoch}.json`,
+    );
+    await Deno.rename(joinPath(config.dataDir, KEY_FILE), retired);
+    await Deno.rename(nextPath, joinPath(config.dataDir, KEY_FILE));
+    log.info("rotated the registry signing key", {
+      epoch,
+      registryKey: toHex(registry.publicKeys[0]!),
+      retired,
+    });
+  };
+  registry.onKeyRotated((r) => {
+    finishRotation(r.epoch).catch((e) =>
+      log.error("cannot move the registry key files after a rotation", {
+        error: e,
+      })
+    );
+  });
+  if (next !== undefined) {
+    if (bytesEqual(registry.publicKeys[0]!, next.publicKey)) {
+      const last = (await store.read.epochs.rotations()).at(-1);
+      await finishRotation(last?.epoch ?? registry.epoch);
+    } else if (registry.pendingKey === undefined) {
+      if (config.rotateKey) {
+        await registry.rotateKey(next.secretKey);
+        log.info("announcing a new registry signing key in the next list", {
+          registryKey: toHex(key.publicKey),
+          nextKey: toHex(next.publicKey),
+        });
+      } else {
+        log.warn(
+          `${NEXT_KEY_FILE} exists but no key rotation is in progress: start with --rotate-key on to move to it, or remove it`,
+          { path: nextPath },
+        );
+      }
+    }
   }
   // Of several processes starting on a new shared database, the first to
   // initialise it created it.
@@ -260,7 +332,7 @@ async function run(config: Config, log: Logger): Promise<number> {
   });
 
   // ---------------------------------------------------------------- server
-  const registryKey = toHex(key.publicKey);
+  const registryKey = toHex(registry.publicKeys[0]!);
   let server: HttpServer;
   try {
     server = await serveHttp(app.fetch, {

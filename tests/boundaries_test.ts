@@ -137,10 +137,14 @@ Deno.test("boundaries: production code never imports the test kit", () => {
   );
 });
 
-Deno.test("boundaries: core's nodelist/ and keystore/ are reached only through nodelist.ts and keystore.ts", () => {
+Deno.test("boundaries: core's nodelist/, keystore/ and inputs/ are reached only through their entry files", () => {
   // Their modules export helpers for each other; the entry files re-export
   // the public API and are what everything else imports.
-  const folders = ["registry/core/nodelist", "registry/core/keystore"];
+  const folders = [
+    "registry/core/nodelist",
+    "registry/core/keystore",
+    "registry/core/inputs",
+  ];
   assert.deepEqual(
     violations((e) =>
       e.relative &&

@@ -1,6 +1,7 @@
 // The README's main job, as a newcomer runs it: `deno task devnet` (default
 // epochs and node count) brings a living network up - at least 30 active
-// nodes in at least 3 swarms within a minute, the explorer serving them, a
+// nodes in at least 3 swarms within a minute, its lists co-signed by the
+// three witnesses, the explorer serving them, a
 // messenger client with onion paths, a node decommissioned when it goes
 // down - every command the banner prints works as printed, and Ctrl-C
 // (SIGINT) stops everything cleanly.
@@ -84,6 +85,21 @@ Deno.test({
         log,
       );
       assert(info.nodes.active! >= 30);
+
+      // Three witnesses re-execute the epochs and co-sign the lists.
+      await waitFor(
+        "lists co-signed by the three witnesses",
+        Date.now() + 30_000,
+        async () => {
+          const res = await fetch(`${url}/v1/lists/latest.bin`, {
+            method: "HEAD",
+          });
+          return Number(res.headers.get("x-list-cosignatures")) >= 2
+            ? true
+            : null;
+        },
+        log,
+      );
 
       // The explorer serves them.
       const page = await fetch(`${explorer}/nodes`);

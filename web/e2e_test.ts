@@ -59,6 +59,7 @@ Deno.test({
     const seeded = await seededRegistry({
       active: 15,
       open: 1,
+      witnesses: 3,
     });
     const { registry, client, nodes } = seeded;
     const explorer = await startExplorer({
@@ -291,6 +292,7 @@ Deno.test({
             "download",
             "decode",
             "signatures",
+            "cosignatures",
             "fresh",
             "chain",
             "diff",
@@ -315,8 +317,10 @@ Deno.test({
         await page.route("**/lists/latest.bin", async (route) => {
           const res = await route.fetch();
           const body = new Uint8Array(await res.body());
-          // Flip one bit of the first record's IPv4 address: the bytes
-          // still decode, but the signatures no longer match.
+          // Flip one bit at offset 122 (in a v2 list, a byte of the
+          // header's inputs hash; in v1, of the first record's IPv4
+          // address): the bytes still decode, but the signatures no longer
+          // match.
           body[82 + 40] = body[82 + 40]! ^ 0x01;
           await route.fulfill({ response: res, body: Buffer.from(body) });
         });

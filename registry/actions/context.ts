@@ -9,6 +9,8 @@
  */
 
 import type { EventData, EventKind, RegistryEvent } from "../api/events.ts";
+import type { EpochSettings } from "../core/inputs.ts";
+import type { ListSignature } from "../core/nodelist.ts";
 import type { NetworkParams } from "../core/params.ts";
 import type { Tables } from "../store/store.ts";
 
@@ -16,6 +18,16 @@ import type { Tables } from "../store/store.ts";
 export interface RegistrySettings {
   /** Secret keys the lists are signed with (one per registry key; usually one). */
   signingKeys: readonly Uint8Array[];
+  /**
+   * Signs a list instead of `signingKeys` (given the exact bytes to sign). A
+   * witness re-executing an epoch passes the registry's own signatures: it
+   * compares the list it rebuilds with the registry's, not the signatures.
+   */
+  listSigner?: (message: Uint8Array) => ListSignature[];
+  /** Witness keys whose co-signatures the registry attaches to its lists. */
+  witnessKeys: readonly Uint8Array[];
+  /** State snapshots kept (the newest ones), for witnesses to start from. */
+  snapshotRetention: number;
   /** Largest faucet request, atomic units (devnet). */
   faucetLimit: bigint;
   /** How many published lists to keep. */
@@ -95,4 +107,21 @@ export function epochTime(
   epoch: number,
 ): number {
   return nowSeconds(ctx) + (epoch - ctx.epoch) * ctx.params.epochSeconds;
+}
+
+/**
+ * The settings an epoch's rules ran with, as its inputs document publishes
+ * them (a re-execution runs with the same).
+ */
+export function epochSettingsOf(
+  ctx: Pick<ActionContext, "params" | "settings">,
+): EpochSettings {
+  const v = ctx.settings.minimumNodeVersion;
+  return {
+    epochSeconds: ctx.params.epochSeconds,
+    faucetLimit: ctx.settings.faucetLimit,
+    reachabilityFailureThreshold: ctx.settings.reachabilityFailureThreshold,
+    allowPrivateAddresses: ctx.settings.allowPrivateAddresses,
+    minimumNodeVersion: v === null ? null : [v[0], v[1], v[2]],
+  };
 }

@@ -1,14 +1,24 @@
 /**
  * Publish the epoch's node list: every active and decommissioned node
  * (network.md §4: a node with no proof yet shows 0.0.0.0 and port 0, which
- * clients drop), signed with the registry keys and chained to the previous
- * list by its body hash. Lists older than the retention are forgotten.
+ * clients drop), in format v2 - the header commits to the epoch's inputs
+ * document and the state after the tick, and carries a key rotation when
+ * one is announced - signed with the registry keys and chained to the
+ * previous list by its identity. Lists older than the retention are
+ * forgotten, except those that rotated the key (clients follow rotations
+ * through them).
  *
  * @module
  */
 
 import { fromHex, toHex } from "../core/bytes.ts";
-import { buildEncodedList, type NodeRecord } from "../core/nodelist.ts";
+import { publicKeyOf, sign } from "../core/keys.ts";
+import {
+  buildEncodedListWith,
+  keyIdOf,
+  type ListCommitments,
+  type NodeRecord,
+} from "../core/nodelist.ts";
 import { LIVE_STATUSES, versionTriple } from "../store/nodes.ts";
 import { type ActionContext, nowSeconds } from "./context.ts";
 
@@ -16,7 +26,7 @@ import { type ActionContext, nowSeconds } from "./context.ts";
 export interface PublishedList {
   /** The epoch it closes. */
   epoch: number;
-  /** Hex body hash. */
+  /** Hex identity (v2: the checkpoint hash). */
   hash: string;
   /** Nodes in it. */
   nodes: number;
@@ -27,6 +37,7 @@ export async function publishList(
   ctx: ActionContext,
   prevHash: Uint8Array,
   swarmSeed: bigint,
+  commitments: ListCommitments,
 ): Promise<PublishedList> {
   const rows = await ctx.tx.nodes.withStatus(LIVE_STATUSES);
   const records: NodeRecord[] = rows.map((r) => ({
@@ -41,7 +52,8 @@ export async function publishList(
   }));
   const now = BigInt(nowSeconds(ctx));
   const epoch = ctx.epoch;
-  const { bytes, bodyHash } = buildEncodedList(
+  const keys = ctx.settings.signingKeys;
+  const { bytes, bodyHash } = buildEncodedListWith(
     {
       network: ctx.params.id,
       epoch: BigInt(epoch),
@@ -50,9 +62,14 @@ export async function publishList(
       validUntil: now + BigInt(ctx.params.listValiditySeconds),
       prevHash,
       swarmSeed,
+      commitments,
     },
     records,
-    ctx.settings.signingKeys,
+    ctx.settings.listSigner ?? ((message) =>
+      keys.map((sk) => ({
+        keyId: keyIdOf(publicKeyOf(sk)),
+        signature: sign(sk, message),
+      }))),
   );
   const hash = toHex(bodyHash);
   await ctx.tx.lists.insert({
@@ -63,7 +80,8 @@ export async function publishList(
     nodeCount: records.length,
     bytes,
   });
-  await ctx.tx.lists.pruneThrough(epoch - ctx.settings.listRetention);
+  const keep = (await ctx.tx.epochs.rotations()).map((r) => r.epoch);
+  await ctx.tx.lists.pruneThrough(epoch - ctx.settings.listRetention, keep);
   await ctx.emit("list_published", null, [], {
     epoch,
     hash,

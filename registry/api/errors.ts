@@ -34,6 +34,9 @@ export type RegistryErrorCode =
   | "address_not_public"
   | "outdated_version"
   | "diff_unavailable"
+  | "unknown_epoch"
+  | "unknown_witness"
+  | "checkpoint_mismatch"
   | "bad_request"
   | "shutting_down";
 
@@ -137,6 +140,21 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorInfo>> = {
   ),
   expired: e(400, "verify", "past its validity"),
   not_yet_valid: e(400, "verify", "not valid yet"),
+  insufficient_cosignatures: e(
+    400,
+    "verify",
+    "too few valid witness co-signatures",
+  ),
+  bad_rotation: e(
+    400,
+    "verify",
+    "a key rotation not signed by a trusted key, or without the new key's proof of possession",
+  ),
+  not_equivocation: e(
+    400,
+    "verify",
+    "the two signed checkpoints do not conflict (another network or epoch, or the same checkpoint)",
+  ),
   // core: staking rules
   operator_stake_too_low: e(
     422,
@@ -222,6 +240,21 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorInfo>> = {
     404,
     "registry",
     "the diff's base list is no longer kept: fetch the full list",
+  ),
+  unknown_epoch: e(
+    404,
+    "registry",
+    "no inputs document or state snapshot is kept for that epoch",
+  ),
+  unknown_witness: e(
+    403,
+    "registry",
+    "a co-signature from a key that is not one of the registry's witnesses",
+  ),
+  checkpoint_mismatch: e(
+    409,
+    "registry",
+    "the witness co-signed another checkpoint than the registry's list of that epoch",
   ),
   bad_request: e(400, "registry", "the request cannot be applied"),
   shutting_down: e(503, "registry", "the registry is stopping"),

@@ -107,6 +107,20 @@ export const InfoSchema = z.object({
   }),
   swarms: Int.openapi({ description: "number of swarms" }),
   rules: RulesSchema,
+  listFormat: Int.openapi({
+    description:
+      "the node list format version published (2 from the upgrade on)",
+  }),
+  witnesses: z.array(z.object({
+    key: Key,
+    keyId: z.string().openapi({ description: "8-byte key id, hex" }),
+    url: z.string().nullable().openapi({
+      description: "where the witness serves its checkpoints, if known",
+    }),
+  })).openapi({
+    description:
+      "the witnesses whose co-signatures this registry attaches to its lists (clients pin witness keys themselves; this only helps find them)",
+  }),
 }).openapi("Info");
 
 /** One line of the node table. */

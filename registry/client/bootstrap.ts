@@ -42,10 +42,9 @@ import { CoreError, VerifyError } from "../core/errors.ts";
 import {
   applyNodeListDiff,
   decodeNodeList,
-  HEADER_LENGTH,
-  listBodyHash,
+  followKeyRotation,
+  listIdOf,
   type NodeList,
-  RECORD_LENGTH,
   verifyChain,
   verifyNodeList,
 } from "../core/nodelist.ts";
@@ -58,6 +57,11 @@ import {
   type Liveness,
 } from "./freshness.ts";
 import { randomFloat, type RandomSource } from "./random.ts";
+import { cosignatureThreshold, requireCosignatures } from "./witness.ts";
+
+function bytesEqualLength(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
 
 /**
  * A list the client holds: its signed bytes, decoded form and body hash.
@@ -78,7 +82,7 @@ export interface HeldList {
   bytes: Uint8Array;
   /** Decoded. */
   list: NodeList;
-  /** SHA-256 of its body, hex: the list's identity. */
+  /** The list's identity, hex (v1: SHA-256 of its body; v2: its checkpoint hash). */
   hash: string;
 }
 
@@ -95,11 +99,7 @@ export interface HeldList {
  */
 export function holdList(bytes: Uint8Array, network: number): HeldList {
   const list = decodeNodeList(bytes, network);
-  const body = bytes.subarray(
-    0,
-    HEADER_LENGTH + list.records.length * RECORD_LENGTH,
-  );
-  return { bytes, list, hash: toHex(listBodyHash(body)) };
+  return { bytes, list, hash: toHex(listIdOf(bytes, network)) };
 }
 
 /**
@@ -158,6 +158,10 @@ export interface FetchContext {
   maxChainWalk: number;
   /** Freshness rule options. */
   freshness: FreshnessOptions;
+  /** Pinned witness keys; with a threshold above 0 every list needs their co-signatures. */
+  witnessKeys?: readonly Uint8Array[];
+  /** Co-signatures needed from `witnessKeys` (default a strict majority of them). */
+  witnessThreshold?: number;
 }
 
 /**
@@ -327,11 +331,16 @@ export async function fetchFromSource(
       onDate,
     );
 
+  const witnessKeys = ctx.witnessKeys ?? [];
+  const k = cosignatureThreshold(witnessKeys.length, ctx.witnessThreshold);
+  let keys = [...ctx.trustedKeys];
   const verify = (bytes: Uint8Array) => {
-    const v = verifyNodeList(bytes, ctx.trustedKeys, {
+    const v = verifyNodeList(bytes, keys, {
       expectedNetwork: ctx.network,
       threshold: ctx.threshold,
     });
+    requireCosignatures(bytes, ctx.network, witnessKeys, k);
+    keys = followKeyRotation(v.list, keys); // the next list's signers
     const held: HeldList = { bytes, list: v.list, hash: toHex(v.bodyHash) };
     checkSeen(ctx, held, base, verified);
     verified.push({ epoch: String(v.list.header.epoch), hash: held.hash });
@@ -417,9 +426,13 @@ export async function fetchFromSource(
       signal,
       onDate,
     );
+    const moreCosignatures = Number(
+      head.headers.get("x-list-cosignatures") ?? 0,
+    ) > (held.list.cosignatures?.length ?? 0);
     if (
       head.status === 304 ||
-      (head.status === 200 && head.headers.get("x-list-hash") === held.hash)
+      (head.status === 200 && head.headers.get("x-list-hash") === held.hash &&
+        !moreCosignatures)
     ) {
       const v = verifyNodeList(held.list, ctx.trustedKeys, {
         threshold: ctx.threshold,
@@ -474,9 +487,10 @@ export async function fetchFromSource(
     if (held !== undefined) {
       if (n < heldEpoch!) throw rollback(base, n, heldEpoch!);
       if (n === heldEpoch!) {
-        // checkSeen refused a different list for this epoch already.
-        next = held;
-        via = "unchanged";
+        // checkSeen refused a different list for this epoch already; the
+        // bytes may carry more co-signatures than the held ones.
+        via = bytesEqualLength(next.bytes, held.bytes) ? "unchanged" : "full";
+        if (via === "unchanged") next = held;
         chain = { checked: true, fromEpoch: n, links: 0 };
       } else if (n - heldEpoch! === 1) {
         checkLink(held, next, base);
@@ -718,8 +732,10 @@ export function byImportance(
     if (e instanceof ClientError) {
       return ({
         clock_skew: 0,
+        equivocation: 1,
         split_view: 1,
         rollback: 2,
+        insufficient_cosignatures: 3,
         list_expired: 4,
         list_not_yet_valid: 4,
       } as Record<string, number>)[e.code] ?? 5;

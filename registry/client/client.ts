@@ -77,6 +77,10 @@ export interface ClientOptions {
   pinnedKeys: readonly (string | Uint8Array)[];
   /** Valid signatures needed from distinct pinned keys [a strict majority]. */
   threshold?: number;
+  /** Pinned witness keys (hex or bytes): lists need their co-signatures [none]. */
+  witnessKeys?: readonly (string | Uint8Array)[];
+  /** Co-signatures needed from `witnessKeys` [a strict majority of them]. */
+  witnessThreshold?: number;
   /** Persistence [a new {@linkcode MemoryStore}]. */
   store?: ClientStore;
   /** Clock, unix ms [`Date.now`]. */
@@ -570,6 +574,12 @@ export class Client {
       random: this.#random,
       maxChainWalk: this.#o.maxChainWalk ?? 16,
       freshness: this.#o.freshness ?? {},
+      witnessKeys: (this.#o.witnessKeys ?? []).map((k) =>
+        typeof k === "string" ? parsePublicKey(k) : k
+      ),
+      ...(this.#o.witnessThreshold === undefined
+        ? {}
+        : { witnessThreshold: this.#o.witnessThreshold }),
     };
   }
 

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { EquivocationProof } from "../core/nodelist.ts";
+
 /**
  * Codes of {@linkcode ClientError}.
  *
@@ -17,6 +19,10 @@
  * - `list_not_yet_valid`: a list valid only from a time beyond the tolerance.
  * - `split_view`: a validly signed list contradicts one already seen (another
  *   list for the same epoch, or a list whose predecessor is not the one seen).
+ * - `equivocation`: two validly signed lists for one epoch, with a portable
+ *   proof in `proof` (core `EquivocationProof`).
+ * - `insufficient_cosignatures`: a list without co-signatures from k of the
+ *   pinned witnesses (not co-signed yet, or refused by them).
  * - `rollback`: a source serves a list older than the one already held.
  * - `no_list`: no source answered with a usable list, and no cache or
  *   fallback list could stand in.
@@ -39,6 +45,8 @@ export type ClientErrorCode =
   | "list_expired"
   | "list_not_yet_valid"
   | "split_view"
+  | "equivocation"
+  | "insufficient_cosignatures"
   | "rollback"
   | "no_list"
   | "bad_fallback"
@@ -68,6 +76,8 @@ export class ClientError extends Error {
   readonly source: string | undefined;
   /** For `no_list`: why each source failed. */
   readonly failures: readonly SourceFailureReport[];
+  /** For `equivocation`: the proof. */
+  readonly proof: EquivocationProof | undefined;
 
   /** Build one. */
   constructor(
@@ -77,6 +87,7 @@ export class ClientError extends Error {
       skewSeconds?: number;
       source?: string;
       failures?: readonly SourceFailureReport[];
+      proof?: EquivocationProof;
       cause?: unknown;
     } = {},
   ) {
@@ -89,6 +100,7 @@ export class ClientError extends Error {
     this.skewSeconds = options.skewSeconds;
     this.source = options.source;
     this.failures = options.failures ?? [];
+    this.proof = options.proof;
   }
 }
 

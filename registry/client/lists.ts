@@ -1,27 +1,50 @@
 /**
  * Fetching signed node lists the way a careful client does (network.md §7.6,
  * §8): ask one or several registry URLs, take the first answer that verifies
- * against pinned registry keys (k of n), check it chains to the list saved
- * from last time (walking any lists in between), and use a diff instead of
- * the full list when the previous one is at hand. A source that serves a
- * list that does not verify, or a different list for an epoch already seen,
- * is reported, never trusted.
+ * against pinned registry keys (k of n) - following the registry's key
+ * rotations from the keys pinned - and, with witnesses pinned, carries
+ * co-signatures from k of them; check it chains to the list saved from last
+ * time (walking any lists in between), and use a diff instead of the full
+ * list when the previous one is at hand. A source that serves a list that
+ * does not verify, or a different list for an epoch already seen, is
+ * reported, never trusted; a list other than what a witness co-signed for
+ * its epoch (or what another source serves) is an equivocation, raised with
+ * its portable proof.
+ *
+ * When the latest list lacks enough co-signatures (witnesses co-sign within
+ * about an epoch of the tick), the newest of the previous
+ * `maxCosignatureFallback` lists that has them is taken instead, provided the
+ * latest list chains to it; the result says so.
  *
  * @module
  */
 
-import { bytesEqual, toHex } from "../core/bytes.ts";
-import { VerifyError } from "../core/errors.ts";
+import { bytesEqual, fromHex, toHex } from "../core/bytes.ts";
+import { CoreError, VerifyError } from "../core/errors.ts";
 import {
   applyNodeListDiff,
   checkFreshness,
   decodeNodeList,
+  type EquivocationProof,
+  findEquivocation,
+  followKeyRotation,
   type NodeList,
+  nodeListBodyHash,
   verifyChain,
   verifyNodeList,
 } from "../core/nodelist.ts";
 import { RegistryClient } from "./api.ts";
+import { ClientError } from "./client_errors.ts";
 import { RegistryApiError, RegistryUnreachableError } from "./errors.ts";
+import {
+  compareWithWitnesses,
+  cosignatureThreshold,
+  equivocationError,
+  followRotations,
+  type PinnedWitness,
+  requireCosignatures,
+  type WitnessComparison,
+} from "./witness.ts";
 
 /** Options of {@linkcode fetchVerifiedList}. */
 export interface FetchListOptions {
@@ -53,6 +76,14 @@ export interface FetchListOptions {
   crossCheck?: boolean;
   /** The fetch to use. */
   fetch?: typeof fetch;
+  /** Pinned witnesses (keys, and URLs to compare checkpoints with). Default none. */
+  witnesses?: readonly PinnedWitness[];
+  /** Co-signatures needed from the pinned witnesses; default a strict majority of them. */
+  witnessThreshold?: number;
+  /** Compare the list with the checkpoint of every witness that has a URL. Default true. */
+  compareWitnesses?: boolean;
+  /** Older lists tried when the latest lacks co-signatures. Default 2. */
+  maxCosignatureFallback?: number;
 }
 
 /** A source that failed, and why. */
@@ -89,15 +120,29 @@ export interface FetchedList {
   failures: SourceFailure[];
   /** Sources that served a different valid list for the same epoch (split view). */
   disagreements: { url: string; bodyHash: string }[];
+  /** The registry keys to trust from now on (moved by any rotation followed), hex. */
+  registryKeys: string[];
+  /** Pinned witnesses that validly co-signed the list, hex. */
+  cosigners: string[];
+  /** Co-signatures that were needed. */
+  witnessThreshold: number;
+  /** Set when the latest list lacked co-signatures and an older one was taken. */
+  cosignatureFallback?: { latestEpoch: number; reason: string };
+  /** What comparing with the witnesses' checkpoints found. */
+  witnessComparison?: WitnessComparison;
 }
 
 /**
  * Fetch, verify and chain-check a node list from one or several sources.
  *
- * @throws {VerifyError} `insufficient_signatures`, `chain_broken`,
- * `hash_mismatch` when every source failed and the last failure was a
- * verification failure; {@linkcode RegistryUnreachableError} when no source
- * could be reached; {@linkcode RegistryApiError} when every source refused.
+ * @throws {ClientError} `equivocation` (with `proof`) when a witness
+ * co-signed, or another source serves, a different signed list for the
+ * epoch; `insufficient_cosignatures` when no recent list carries enough
+ * co-signatures; {@linkcode VerifyError} `insufficient_signatures`,
+ * `chain_broken`, `hash_mismatch` when every source failed and the last
+ * failure was a verification failure; {@linkcode RegistryUnreachableError}
+ * when no source could be reached; {@linkcode RegistryApiError} when every
+ * source refused.
  */
 export async function fetchVerifiedList(
   options: FetchListOptions,
@@ -129,7 +174,8 @@ export async function fetchVerifiedList(
   const disagreements: { url: string; bodyHash: string }[] = [];
   if (options.crossCheck) {
     const settled = await Promise.allSettled(attempts);
-    settled.forEach((s, i) => {
+    const keys = winner.registryKeys.map((k) => fromHexKey(k));
+    for (const [i, s] of settled.entries()) {
       if (
         s.status === "fulfilled" &&
         s.value.list.header.epoch === winner.list.header.epoch &&
@@ -139,8 +185,10 @@ export async function fetchVerifiedList(
           url: options.urls[i]!,
           bodyHash: s.value.bodyHash,
         });
+        const proof = proofBetween(winner.bytes, s.value.bytes, options, keys);
+        if (proof) throw equivocationError(proof, options.urls[i]!);
       }
-    });
+    }
   } else {
     // Do not leave unhandled rejections behind.
     for (const a of attempts) a.catch(() => {});
@@ -148,16 +196,185 @@ export async function fetchVerifiedList(
   return { ...winner, failures, disagreements };
 }
 
+function fromHexKey(hex: string): Uint8Array {
+  return fromHex(hex, 32);
+}
+
+/** A proof that two v2 lists for one epoch were both signed by a trusted key. */
+function proofBetween(
+  a: Uint8Array,
+  b: Uint8Array,
+  options: FetchListOptions,
+  registryKeys: readonly Uint8Array[],
+): EquivocationProof | undefined {
+  try {
+    return findEquivocation(a, b, options.network, {
+      registryKeys,
+      witnessKeys: (options.witnesses ?? []).map((w) => w.key),
+    });
+  } catch (e) {
+    if (e instanceof CoreError) return undefined; // v1 lists have no checkpoint
+    throw e;
+  }
+}
+
+type Winner = Omit<FetchedList, "failures" | "disagreements">;
+
 async function fromSource(
   url: string,
   options: FetchListOptions,
   previous: NodeList | undefined,
-): Promise<Omit<FetchedList, "failures" | "disagreements">> {
+): Promise<Winner> {
   const client = new RegistryClient(url, {
     timeoutMs: options.timeoutMs ?? 10_000,
     retries: options.retries ?? 1,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  const witnesses = options.witnesses ?? [];
+  const witnessKeys = witnesses.map((w) => w.key);
+  const k = cosignatureThreshold(witnessKeys.length, options.witnessThreshold);
+  const latest = await fromSourceOnce(client, options, previous);
+  // The latest list's view against each witness's, before anything else: a
+  // witness that co-signed another list for this epoch proves a split view.
+  let comparison: WitnessComparison | undefined;
+  if (
+    options.compareWitnesses !== false && witnesses.some((w) => w.url) &&
+    latest.list.header.commitments !== undefined
+  ) {
+    comparison = await compareWithWitnesses(
+      latest.bytes,
+      options.network,
+      witnesses,
+      [...options.trustedKeys, ...latest.registryKeys.map(fromHexKey)],
+      {
+        timeoutMs: options.timeoutMs ?? 10_000,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      },
+    );
+    const proof = comparison.proofs[0];
+    if (proof) throw equivocationError(proof, client.baseUrl);
+  }
+  const withComparison = (w: Winner): Winner =>
+    comparison ? { ...w, witnessComparison: comparison } : w;
+  try {
+    const cosigners = requireCosignatures(
+      latest.bytes,
+      options.network,
+      witnessKeys,
+      k,
+    );
+    return withComparison({ ...latest, cosigners, witnessThreshold: k });
+  } catch (e) {
+    if (
+      !(e instanceof ClientError) ||
+      options.which !== undefined && options.which !== "latest"
+    ) throw e;
+    // Witnesses co-sign within about an epoch: take the newest recent list
+    // that has its co-signatures, if the latest chains to it.
+    let next: NodeList = latest.list;
+    const from = Number(latest.list.header.epoch);
+    for (let back = 1; back <= (options.maxCosignatureFallback ?? 2); back++) {
+      if (from - back < 0) break;
+      let bytes: Uint8Array;
+      try {
+        bytes = await client.listBytes(from - back);
+      } catch {
+        break;
+      }
+      const keys = await keysFor(client, options, bytes);
+      const v = verifyNodeList(bytes, keys, {
+        expectedNetwork: options.network,
+        ...(options.threshold === undefined
+          ? {}
+          : { threshold: options.threshold }),
+      });
+      verifyChain(v.list, next);
+      next = v.list;
+      try {
+        const cosigners = requireCosignatures(
+          bytes,
+          options.network,
+          witnessKeys,
+          k,
+        );
+        return withComparison({
+          ...latest,
+          bytes,
+          list: v.list,
+          bodyHash: toHex(v.bodyHash),
+          signers: v.signers.map(toHex),
+          registryKeys: followKeyRotation(v.list, keys).map(toHex),
+          viaDiff: false,
+          fresh: options.nowSeconds === undefined ? null : checkFreshness(
+            v.list.header,
+            options.nowSeconds,
+            options.toleranceSeconds ?? 300,
+          ),
+          cosigners,
+          witnessThreshold: k,
+          cosignatureFallback: { latestEpoch: from, reason: e.message },
+        });
+      } catch (inner) {
+        if (!(inner instanceof ClientError)) throw inner;
+      }
+    }
+    throw e;
+  }
+}
+
+/** The registry keys that sign `bytes`: the pinned ones, moved along the rotations before it. */
+async function keysFor(
+  client: RegistryClient,
+  options: FetchListOptions,
+  bytes: Uint8Array,
+): Promise<Uint8Array[]> {
+  const keys = [...options.trustedKeys];
+  try {
+    verifyNodeList(bytes, keys, {
+      expectedNetwork: options.network,
+      ...(options.threshold === undefined
+        ? {}
+        : { threshold: options.threshold }),
+    });
+    return keys;
+  } catch (e) {
+    if (!(e instanceof VerifyError) || e.code !== "insufficient_signatures") {
+      throw e;
+    }
+  }
+  const epoch = Number(decodeNodeList(bytes, options.network).header.epoch);
+  let index: { epoch: number }[];
+  try {
+    index = await client.getJson<{ epoch: number }[]>("/v1/rotations");
+  } catch {
+    return keys;
+  }
+  const witnessKeys = (options.witnesses ?? []).map((w) => w.key);
+  const k = cosignatureThreshold(witnessKeys.length, options.witnessThreshold);
+  return await followRotations(
+    keys,
+    index,
+    async (e) => {
+      const b = await client.listBytes(e);
+      // A rotation is followed only on a list the witnesses co-signed too.
+      requireCosignatures(b, options.network, witnessKeys, k);
+      return b;
+    },
+    options.network,
+    {
+      beforeEpoch: epoch,
+      ...(options.threshold === undefined
+        ? {}
+        : { threshold: options.threshold }),
+    },
+  );
+}
+
+async function fromSourceOnce(
+  client: RegistryClient,
+  options: FetchListOptions,
+  previous: NodeList | undefined,
+): Promise<Omit<Winner, "cosigners" | "witnessThreshold">> {
   const which = options.which ?? "latest";
   let bytes: Uint8Array | undefined;
   let viaDiff = false;
@@ -177,7 +394,8 @@ async function fromSource(
     }
   }
   bytes ??= await client.listBytes(which);
-  const verified = verifyNodeList(bytes, options.trustedKeys, {
+  const keys = await keysFor(client, options, bytes);
+  const verified = verifyNodeList(bytes, keys, {
     expectedNetwork: options.network,
     ...(options.threshold === undefined
       ? {}
@@ -191,6 +409,7 @@ async function fromSource(
   if (previous !== undefined) {
     chain = await checkChain(client, options, previous, verified);
   }
+  const registryKeys = followKeyRotation(list, keys).map(toHex);
   const fresh = options.nowSeconds === undefined ? null : checkFreshness(
     list.header,
     options.nowSeconds,
@@ -209,6 +428,7 @@ async function fromSource(
     viaDiff,
     chain,
     fresh,
+    registryKeys,
   };
 }
 
@@ -221,11 +441,7 @@ async function checkChain(
   const from = previous.header.epoch;
   const to = next.list.header.epoch;
   if (to === from) {
-    const prevHash = verifyNodeList(previous, options.trustedKeys, {
-      ...(options.threshold === undefined
-        ? {}
-        : { threshold: options.threshold }),
-    }).bodyHash;
+    const prevHash = nodeListBodyHash(previous);
     if (!bytesEqual(prevHash, next.bodyHash)) {
       throw new VerifyError(
         "chain_broken",
@@ -254,12 +470,15 @@ async function checkChain(
     };
   }
   let prev: NodeList = previous;
+  let keys = [...options.trustedKeys];
   for (let e = from + 1n; e < to; e++) {
     let mid: NodeList;
     try {
+      const bytes = await client.listBytes(Number(e));
+      keys = await keysFor(client, { ...options, trustedKeys: keys }, bytes);
       mid = verifyNodeList(
-        await client.listBytes(Number(e)),
-        options.trustedKeys,
+        bytes,
+        keys,
         {
           expectedNetwork: options.network,
           ...(options.threshold === undefined
@@ -267,6 +486,7 @@ async function checkChain(
             : { threshold: options.threshold }),
         },
       ).list;
+      keys = followKeyRotation(mid, keys);
     } catch (err) {
       if (err instanceof RegistryApiError && err.status === 404) {
         return {

@@ -106,3 +106,4 @@ export * from "./paths.ts";
 export * from "./random.ts";
 export * from "./store.ts";
 export * from "./swarms.ts";
+export * from "./witness.ts";

@@ -129,7 +129,10 @@ export type VerifyErrorCode =
   | "chain_broken"
   | "stale_timestamp"
   | "expired"
-  | "not_yet_valid";
+  | "not_yet_valid"
+  | "insufficient_cosignatures"
+  | "bad_rotation"
+  | "not_equivocation";
 
 /**
  * Well-formed data that fails a cryptographic or freshness check.

@@ -17,6 +17,7 @@
 
 export * from "./bytes.ts";
 export * from "./errors.ts";
+export * from "./inputs.ts";
 export { libstdcxxSort } from "./introsort.ts";
 export * from "./keys.ts";
 export * from "./keystore.ts";
@@ -26,4 +27,5 @@ export * from "./nodelist.ts";
 export * from "./params.ts";
 export * from "./recovery.ts";
 export * from "./staking.ts";
+export * from "./state.ts";
 export * from "./swarm.ts";

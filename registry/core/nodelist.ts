@@ -1,5 +1,5 @@
 /**
- * The signed node list, format v1: the registry's answer to "which service
+ * The signed node list, formats v1 and v2: the registry's answer to "which service
  * nodes exist, where do they listen and which swarm is each in", published
  * once per epoch, signed by k of n registry keys (like Tor's consensus,
  * network.md §8) and hash-chained to the previous list.
@@ -7,11 +7,14 @@
  * A list is `body || signatures`. The body is a fixed 82-byte header and
  * 52-byte records sorted by public key; the first 51 bytes of a record are
  * libsession's `active_nodes_bin` record (network.md §4), the 52nd is a flags
- * byte. The body's SHA-256 is the list's identity: signatures cover it (with a
- * domain tag), the next list's `prevHash` chains to it, and a diff names the
- * two lists it connects by it. The byte layout is specified in
- * `README.md` ("Signed node list v1"); every length is exported for other
- * implementations.
+ * byte. In v1 the body's SHA-256 is the list's identity; in v2 the header
+ * also commits to the records' hash, the epoch's published inputs and the
+ * state after the epoch, and its own SHA-256 (the checkpoint hash) is the
+ * identity. Signatures cover the identity (with a domain tag), the next
+ * list's `prevHash` chains to it, and a diff names the two lists it connects
+ * by it; v2 lists also carry witness co-signatures. The byte layout is
+ * specified in `README.md` ("Signed node list v1", "Signed node list v2");
+ * every length is exported for other implementations.
  *
  * All u64 fields (epoch, times, swarm ids, seed) are `bigint`, so every value
  * the format can carry round-trips exactly; the JSON view writes them as
@@ -28,19 +31,30 @@
  * | `nodelist/verify.ts`  | k-of-n signature check, hash chain, validity window          |
  * | `nodelist/json.ts`    | the JSON view and its strict parser                          |
  * | `nodelist/diff.ts`    | diffs between two lists, and applying them                   |
+ * | `nodelist/checkpoint.ts` | v2: sections, checkpoints, co-signatures, key rotations   |
+ * | `nodelist/proof.ts`   | v2: signed checkpoints and equivocation proofs               |
  *
  * @module
  */
 
 export {
+  COSIGNATURE_DOMAIN,
+  COSIGNATURE_ENTRY_LENGTH,
   DIFF_MAGIC,
   DIFF_PREFIX_LENGTH,
+  EXTENSION_TYPES,
   HEADER_LENGTH,
+  HEADER_V2_BASE_LENGTH,
   KEY_ID_LENGTH,
+  KEY_ROTATION_DOMAIN,
+  LIST_FORMAT_V2,
   LIST_FORMAT_VERSION,
   LIST_MAGIC,
   LIST_SIGNATURE_DOMAIN,
+  LIST_SIGNATURE_DOMAIN_V2,
+  MAX_COSIGNATURES,
   MAX_DIFF_LENGTH,
+  MAX_EXTENSIONS_LENGTH,
   MAX_LIST_LENGTH,
   MAX_RECORDS,
   MAX_SIGNATURES,
@@ -49,6 +63,10 @@ export {
   SIGNATURE_ENTRY_LENGTH,
 } from "./nodelist/format.ts";
 export type {
+  Cosignature,
+  KeyRotation,
+  ListCommitments,
+  ListExtension,
   ListSignature,
   NodeList,
   NodeListHeader,
@@ -64,6 +82,7 @@ export {
 } from "./nodelist/codec.ts";
 export {
   buildEncodedList,
+  buildEncodedListWith,
   buildSignedList,
   keyIdOf,
   listBodyHash,
@@ -83,7 +102,11 @@ export type {
   VerifyNodeListOptions,
 } from "./nodelist/verify.ts";
 export { nodeListFromJson, nodeListToJson } from "./nodelist/json.ts";
-export type { NodeListJson, NodeRecordJson } from "./nodelist/json.ts";
+export type {
+  ListExtensionJson,
+  NodeListJson,
+  NodeRecordJson,
+} from "./nodelist/json.ts";
 export {
   applyNodeListDiff,
   decodeNodeListDiff,
@@ -91,3 +114,41 @@ export {
   encodeNodeListDiff,
 } from "./nodelist/diff.ts";
 export type { NodeListDiff } from "./nodelist/diff.ts";
+export {
+  buildKeyRotation,
+  cosignatureMessage,
+  decodeCheckpoint,
+  followKeyRotation,
+  keyRotationMessage,
+  keyRotationOf,
+  listIdOf,
+  signCosignature,
+  splitNodeList,
+  verifyCosignature,
+  verifyCosignatures,
+  verifyKeyRotation,
+  withCosignature,
+  withoutCosignatures,
+} from "./nodelist/checkpoint.ts";
+export type {
+  Checkpoint,
+  NodeListSections,
+  VerifiedCosignatures,
+} from "./nodelist/checkpoint.ts";
+export {
+  decodeSignedCheckpoint,
+  encodeSignedCheckpoint,
+  equivocationProofFromJson,
+  equivocationProofToJson,
+  findEquivocation,
+  signedCheckpointOf,
+  verifyEquivocationProof,
+} from "./nodelist/proof.ts";
+export type {
+  EquivocationProof,
+  EquivocationProofJson,
+  ProofSide,
+  ProofSideJson,
+  SignedCheckpoint,
+  VerifiedEquivocation,
+} from "./nodelist/proof.ts";

@@ -382,7 +382,7 @@ Deno.test("wrong magic, version and network", () => {
   throwsCode(() => decodeNodeList(magic, DEVNET), "bad_magic");
   throwsCode(() => decodeNodeList(utf8("SND1").slice(), DEVNET), "bad_magic");
   const version = bytes.slice();
-  version[4] = 2;
+  version[4] = 3;
   throwsCode(() => decodeNodeList(version, DEVNET), "unsupported_version");
   version[4] = 0;
   throwsCode(() => decodeNodeList(version, DEVNET), "unsupported_version");
@@ -897,8 +897,8 @@ Deno.test("JSON: every malformed field gets a specific error", () => {
     ["unknown field", (j) => {
       j.extra = 1;
     }, "bad_json"],
-    ["version 2", (j) => {
-      j.version = 2;
+    ["version 3", (j) => {
+      j.version = 3;
     }, "unsupported_version"],
     ["version '1'", (j) => {
       j.version = "1";

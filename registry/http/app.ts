@@ -36,11 +36,13 @@ import { jsonRpcRoutes } from "./routes/jsonrpc.ts";
 import { listRoutes } from "./routes/lists.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { readRoutes } from "./routes/reads.ts";
+import { witnessRoutes } from "./routes/witness.ts";
 import { writeRoutes } from "./routes/writes.ts";
 
 export type { AppOptions } from "./deps.ts";
 
-const CORS_EXPOSE = "ETag, Date, X-List-Epoch, X-List-Hash";
+const CORS_EXPOSE =
+  "ETag, Date, X-List-Epoch, X-List-Hash, X-List-Cosignatures, X-Epoch, X-Inputs-Hash, X-State-Hash";
 const STANDARD_METHODS = new Set([
   "GET",
   "HEAD",
@@ -181,6 +183,7 @@ export function createApp(
   writeRoutes(app, deps);
   readRoutes(app, deps);
   listRoutes(app, deps, cache);
+  witnessRoutes(app, deps);
   eventRoutes(app, deps);
   jsonRpcRoutes(app, deps);
   let document: Record<string, unknown> | null = null;
@@ -197,6 +200,11 @@ export function createApp(
         { name: "writes", description: "signed messages" },
         { name: "reads", description: "nodes, swarms, wallets" },
         { name: "lists", description: "signed node lists and diffs" },
+        {
+          name: "witnesses",
+          description:
+            "what witnesses re-execute (epoch inputs, state snapshots) and their co-signatures",
+        },
         { name: "events", description: "the event log, live" },
         { name: "compatibility", description: "oxen-core JSON-RPC" },
         { name: "operations", description: "health, metrics, this document" },

@@ -20,6 +20,8 @@ export interface RegistryReader {
   readonly publicKeys: readonly Uint8Array[];
   /** Proofs from node software older than this are refused; null: any. */
   readonly minimumNodeVersion: readonly [number, number, number] | null;
+  /** The witnesses whose co-signatures the registry attaches. */
+  readonly witnesses: readonly { key: Uint8Array; url: string | null }[];
   /** Id of the newest event. */
   readonly lastEventId: number;
   /** Unix seconds by the registry's clock. */

@@ -7,6 +7,7 @@
 
 import type { InfoView } from "../api/views.ts";
 import { toHex } from "../core/bytes.ts";
+import { keyIdOf } from "../core/nodelist.ts";
 import type { RegistryReader } from "./context.ts";
 
 /** The registry's facts and rules. */
@@ -31,6 +32,12 @@ export async function info(r: RegistryReader): Promise<InfoView> {
       : null,
     nodes: await read.nodes.countByStatus(),
     swarms: await read.nodes.swarmCount(),
+    listFormat: 2,
+    witnesses: r.witnesses.map((w) => ({
+      key: toHex(w.key),
+      keyId: toHex(keyIdOf(w.key)),
+      url: w.url,
+    })),
     rules: {
       stakingRequirement: p.stakingRequirement.toString(),
       operatorMinimum: p.operatorMinimum.toString(),

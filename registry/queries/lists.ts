@@ -26,7 +26,7 @@ const DECODED_CACHE_SIZE = 64;
 /** Reads published lists, caching decoded ones. */
 export class ListReader {
   readonly #r: RegistryReader;
-  readonly #decoded = new Map<number, NodeList>();
+  readonly #decoded = new Map<string, NodeList>();
 
   constructor(r: RegistryReader) {
     this.#r = r;
@@ -52,13 +52,15 @@ export class ListReader {
   /** A list decoded; `unknown_list` when not kept (any more). */
   async list(which: WhichList): Promise<NodeList> {
     // Checked against the store each time: a cached list may have been pruned.
-    const { epoch } = await this.meta(which);
-    let list = this.#decoded.get(epoch);
+    // Co-signatures attached later change the bytes, not the identity.
+    const { epoch, cosignatures } = await this.meta(which);
+    const key = `${epoch}/${cosignatures}`;
+    let list = this.#decoded.get(key);
     if (!list) {
       const { bytes } = await this.stored(epoch);
       list = decodeNodeList(bytes, this.#r.params.id);
       if (this.#decoded.size >= DECODED_CACHE_SIZE) this.#decoded.clear();
-      this.#decoded.set(epoch, list);
+      this.#decoded.set(key, list);
     }
     return list;
   }
@@ -104,4 +106,45 @@ function notKept(which: WhichList): never {
       ? "no list has been published yet"
       : `no list for epoch ${which} is kept`,
   );
+}
+
+/** `"latest"` or an epoch, for inputs documents and snapshots. */
+export type WhichEpoch = number | "latest";
+
+/** An epoch's inputs document; `unknown_epoch` when not kept. */
+export async function epochInputs(
+  r: RegistryReader,
+  which: WhichEpoch,
+): Promise<{ epoch: number; hash: string; bytes: Uint8Array }> {
+  const epochs = r.store.read.epochs;
+  const epoch = which === "latest"
+    ? (await epochs.latestDocument())?.epoch
+    : which;
+  const doc = epoch === undefined ? undefined : await epochs.document(epoch);
+  if (!doc) {
+    throw new RegistryError(
+      "unknown_epoch",
+      which === "latest"
+        ? "no inputs document is kept yet"
+        : `no inputs document for epoch ${which} is kept`,
+    );
+  }
+  return doc;
+}
+
+/** The state snapshot after an epoch; `unknown_epoch` when not kept. */
+export async function stateSnapshot(
+  r: RegistryReader,
+  which: WhichEpoch,
+): Promise<{ epoch: number; hash: string; bytes: Uint8Array }> {
+  const snap = await r.store.read.epochs.snapshot(which);
+  if (!snap) {
+    throw new RegistryError(
+      "unknown_epoch",
+      which === "latest"
+        ? "no state snapshot is kept yet"
+        : `no state snapshot after epoch ${which} is kept (only the newest few are)`,
+    );
+  }
+  return snap;
 }

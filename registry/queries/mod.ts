@@ -21,14 +21,20 @@ import type { EventQuery } from "../store/events.ts";
 import type { LedgerAudit } from "../store/wallets.ts";
 import type { RegistryReader } from "./context.ts";
 import { info } from "./info.ts";
-import { ListReader } from "./lists.ts";
+import type { RotationRecord } from "../store/epochs.ts";
+import {
+  epochInputs,
+  ListReader,
+  stateSnapshot,
+  type WhichEpoch,
+} from "./lists.ts";
 import { nodeDetail, nodePage, openNodes } from "./nodes.ts";
 import { JsonRpcService } from "./oxen_rpc.ts";
 import { swarm, swarmForSessionId, swarms } from "./swarms.ts";
 import { wallet } from "./wallets.ts";
 
 export type { RegistryReader } from "./context.ts";
-export type { WhichList } from "./lists.ts";
+export type { WhichEpoch, WhichList } from "./lists.ts";
 export { ListReader } from "./lists.ts";
 export { JsonRpcService } from "./oxen_rpc.ts";
 
@@ -104,5 +110,24 @@ export class RegistryQueries {
   /** The ledger's conservation law, recomputed. */
   audit(): Promise<LedgerAudit> {
     return this.registry.store.read.wallets.audit();
+  }
+
+  /** An epoch's inputs document. */
+  epochInputs(
+    which: WhichEpoch,
+  ): Promise<{ epoch: number; hash: string; bytes: Uint8Array }> {
+    return epochInputs(this.registry, which);
+  }
+
+  /** The state snapshot after an epoch. */
+  stateSnapshot(
+    which: WhichEpoch,
+  ): Promise<{ epoch: number; hash: string; bytes: Uint8Array }> {
+    return stateSnapshot(this.registry, which);
+  }
+
+  /** Every key rotation the lists announced, oldest first. */
+  rotations(): Promise<RotationRecord[]> {
+    return this.registry.store.read.epochs.rotations();
   }
 }

@@ -19,6 +19,7 @@ import {
   parseCoins,
   PRESETS,
 } from "../core/params.ts";
+import { fromHex } from "../core/bytes.ts";
 import type { LogFormat, LogLevel } from "./log.ts";
 import { isIpAddress, normalizeAddress } from "../http/client_address.ts";
 import { parseRate, type Rate } from "../http/rate_limit.ts";
@@ -112,6 +113,10 @@ export interface Config {
     /** Reverse proxies whose X-Forwarded-For is believed (normalised addresses). */
     trustedProxies: string[];
   };
+  /** Witnesses whose co-signatures are attached, with their checkpoint URLs. */
+  witnesses: { key: Uint8Array; url: string | null }[];
+  /** Move to a new signing key at start-up. */
+  rotateKey: boolean;
   /** Rate limits; null is no limit. */
   rateLimits: {
     /** Signed writes per client address. */
@@ -346,9 +351,36 @@ export function parseConfig(
       return normalizeAddress(a);
     });
 
+  const witnessOption = get("witnesses");
+  const witnesses = (witnessOption?.value ?? "").split(",").map((w) => w.trim())
+    .filter((w) => w !== "").map((w) => {
+      const at = w.indexOf("@");
+      const hex = at < 0 ? w : w.slice(0, at);
+      const url = at < 0 ? null : w.slice(at + 1);
+      if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+        throw new ConfigError(
+          `${
+            witnessOption!.source
+          }: "${hex}" is not a witness public key (64 hex digits)`,
+        );
+      }
+      if (url !== null && !/^https?:\/\/[^\s,]+$/.test(url)) {
+        throw new ConfigError(
+          `${witnessOption!.source}: "${url}" is not an http(s) URL`,
+        );
+      }
+      return {
+        key: fromHex(hex.toLowerCase(), 32),
+        url: url === null ? null : url.replace(/\/+$/, ""),
+      };
+    });
+  const rotateKey = oneOf(get("rotate-key"), ["on", "off"], "off") === "on";
+
   return {
     kind: "run",
     config: {
+      witnesses,
+      rotateKey,
       host: host?.value ?? DEFAULTS.host,
       port: portNumber,
       dataDir: dataDir?.value ?? DEFAULTS.dataDir,

@@ -258,6 +258,22 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "none",
     help: "the certificate's PEM private key",
   },
+  {
+    flag: "witnesses",
+    env: "REGISTRY_WITNESSES",
+    value: "KEY[@URL],...",
+    default: "none",
+    help:
+      "comma-separated witness public keys (64 hex) whose co-signatures are attached to the lists, each optionally with `@` and the URL it serves its checkpoints at (published in `/v1/info`)",
+  },
+  {
+    flag: "rotate-key",
+    env: "REGISTRY_ROTATE_KEY",
+    value: "on|off",
+    default: "off",
+    help:
+      "`on`: move to a new signing key - generate `registry-key.next.json` (same passphrase) unless it exists, announce it in the next list (signed by the current key), sign every later list with it; the old keystore is kept as `registry-key.retired-<epoch>.json`",
+  },
 ];
 
 /** Every environment variable the service reads. */

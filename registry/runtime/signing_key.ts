@@ -152,21 +152,33 @@ export async function resolvePassphrase(
   source: PassphraseSource,
   dataDir: string,
   log?: Logger,
+  names: {
+    /** The generated passphrase's file name. Default `registry-key.passphrase`. */
+    file?: string;
+    /** The variable an `env` source is. Default `REGISTRY_PASSPHRASE`. */
+    env?: string;
+    /** Whose key, in messages. Default `registry`. */
+    whose?: string;
+  } = {},
 ): Promise<string> {
+  const whose = names.whose ?? "registry";
   switch (source.kind) {
     case "env":
-      return checkPassphrase(source.passphrase, "REGISTRY_PASSPHRASE");
+      return checkPassphrase(
+        source.passphrase,
+        names.env ?? "REGISTRY_PASSPHRASE",
+      );
     case "file": {
       const line = await readPassphraseFile(source.path, source.from);
       return checkPassphrase(line, `${source.path} (${source.from})`);
     }
     case "generated": {
-      const path = joinPath(dataDir, PASSPHRASE_FILE);
+      const path = joinPath(dataDir, names.file ?? PASSPHRASE_FILE);
       if (await exists(path)) {
         await refuseIfWritableByOthers(path, "the generated passphrase file");
         const line = await readPassphraseFile(path, "generated on devnet");
         log?.warn(
-          "using the generated devnet passphrase for the registry key",
+          `using the generated devnet passphrase for the ${whose} key`,
           {
             passphraseFile: path,
           },
@@ -176,7 +188,9 @@ export async function resolvePassphrase(
       const passphrase = base64url(crypto.getRandomValues(new Uint8Array(32)));
       await writeFileAtomic(path, new TextEncoder().encode(passphrase + "\n"));
       log?.warn(
-        "!!! GENERATED A PASSPHRASE FOR THE REGISTRY KEY, stored in plain text next to the key: fine for devnet, never for a real network (use --passphrase-file or REGISTRY_PASSPHRASE) !!!",
+        `!!! GENERATED A PASSPHRASE FOR THE ${whose.toUpperCase()} KEY, stored in plain text next to the key: fine for devnet, never for a real network (use --passphrase-file or ${
+          names.env ?? "REGISTRY_PASSPHRASE"
+        }) !!!`,
         { passphraseFile: path },
       );
       return passphrase;
@@ -206,6 +220,10 @@ export interface SigningKeyOptions {
   description?: string;
   /** For warnings (loose file permissions). */
   log?: Logger;
+  /** The keystore's file name in the data directory. Default `registry-key.json`. */
+  file?: string;
+  /** What the key is for. Default `registry`. */
+  kind?: "registry" | "witness";
 }
 
 /**
@@ -219,17 +237,18 @@ export interface SigningKeyOptions {
 export async function loadOrCreateSigningKey(
   options: SigningKeyOptions,
 ): Promise<SigningKey> {
-  const path = joinPath(options.dataDir, KEY_FILE);
+  const path = joinPath(options.dataDir, options.file ?? KEY_FILE);
+  const kind = options.kind ?? "registry";
   if (await exists(path)) {
-    await refuseIfWritableByOthers(path, "the registry key file");
+    await refuseIfWritableByOthers(path, `the ${kind} key file`);
     await warnIfLoose(path, options.log);
-    const key = await openKeyFile(path, options.passphrase);
+    const key = await openKeyFile(path, options.passphrase, kind);
     return { ...key, path, created: false };
   }
   if (options.create === false) {
     throw new SigningKeyError(
       "missing",
-      `the registry key ${path} is missing${
+      `the ${kind} key ${path} is missing${
         options.refuseReason ? `: ${options.refuseReason}` : ""
       }`,
     );
@@ -237,7 +256,7 @@ export async function loadOrCreateSigningKey(
   const secretKey = crypto.getRandomValues(new Uint8Array(SECRET_KEY_LENGTH));
   const keystore = await encryptKeystoreAsync({
     secretKey,
-    kind: "registry",
+    kind,
     passphrase: options.passphrase,
     salt: crypto.getRandomValues(new Uint8Array(KEYSTORE_SALT_LENGTH)),
     nonce: crypto.getRandomValues(new Uint8Array(KEYSTORE_NONCE_LENGTH)),
@@ -257,7 +276,7 @@ export async function loadOrCreateSigningKey(
     );
   }
   // Use the key only once it is known to come back from disk.
-  const back = await openKeyFile(path, options.passphrase);
+  const back = await openKeyFile(path, options.passphrase, kind);
   if (!bytesEqual(back.secretKey, secretKey)) {
     throw new SigningKeyError(
       "corrupt",
@@ -270,6 +289,7 @@ export async function loadOrCreateSigningKey(
 async function openKeyFile(
   path: string,
   passphrase: string,
+  kind: "registry" | "witness" = "registry",
 ): Promise<{ secretKey: Uint8Array; publicKey: Uint8Array }> {
   let text: string;
   try {
@@ -291,10 +311,10 @@ async function openKeyFile(
   }
   try {
     const opened = await decryptKeystoreAsync(value, passphrase);
-    if (opened.kind !== "registry") {
+    if (opened.kind !== kind) {
       throw new SigningKeyError(
         "corrupt",
-        `${path} holds a ${opened.kind} key, not a registry key`,
+        `${path} holds a ${opened.kind} key, not a ${kind} key`,
       );
     }
     // decryptKeystore already checks this; cheap to be sure.

@@ -17,6 +17,8 @@ export interface ListMeta {
   /** Unix seconds. */
   publishedAt: number;
   nodeCount: number;
+  /** Witness co-signatures attached so far (v2 lists). */
+  cosignatures: number;
 }
 
 /** A published list with its signed bytes. */
@@ -30,6 +32,7 @@ const META = [
   "prev_hash",
   "published_at",
   "node_count",
+  "cosignatures",
 ] as const;
 
 function metaOf(r: {
@@ -38,6 +41,7 @@ function metaOf(r: {
   prev_hash: string;
   published_at: number;
   node_count: number;
+  cosignatures: number;
 }): ListMeta {
   return {
     epoch: Number(r.epoch),
@@ -45,6 +49,7 @@ function metaOf(r: {
     prevHash: r.prev_hash,
     publishedAt: Number(r.published_at),
     nodeCount: Number(r.node_count),
+    cosignatures: Number(r.cosignatures),
   };
 }
 
@@ -79,7 +84,9 @@ export class ListStore {
   }
 
   /** Keep a published list. */
-  async insert(list: StoredList): Promise<void> {
+  async insert(
+    list: Omit<StoredList, "cosignatures"> & { cosignatures?: number },
+  ): Promise<void> {
     await this.#db.insertInto("lists").values({
       epoch: list.epoch,
       hash: list.hash,
@@ -87,11 +94,30 @@ export class ListStore {
       published_at: list.publishedAt,
       node_count: list.nodeCount,
       encoded: list.bytes,
+      cosignatures: list.cosignatures ?? 0,
     }).execute();
   }
 
-  /** Forget lists of epochs up to `epoch`. */
-  async pruneThrough(epoch: number): Promise<void> {
-    await this.#db.deleteFrom("lists").where("epoch", "<=", epoch).execute();
+  /**
+   * Replace a list's bytes with the same list carrying more co-signatures
+   * (its identity, and so its hash, stays).
+   */
+  async updateCosigned(
+    epoch: number,
+    bytes: Uint8Array,
+    cosignatures: number,
+  ): Promise<void> {
+    await this.#db.updateTable("lists").set({ encoded: bytes, cosignatures })
+      .where("epoch", "=", epoch).execute();
+  }
+
+  /** Forget lists of epochs up to `epoch`, except those in `keep`. */
+  async pruneThrough(
+    epoch: number,
+    keep: readonly number[] = [],
+  ): Promise<void> {
+    let q = this.#db.deleteFrom("lists").where("epoch", "<=", epoch);
+    if (keep.length > 0) q = q.where("epoch", "not in", [...keep]);
+    await q.execute();
   }
 }

@@ -243,6 +243,54 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .on("event_wallets").columns(["event_id", "position"]).execute();
       },
     },
+    // Witnesses (list format v2): the inputs of the epoch in progress, each
+    // closed epoch's inputs document, state snapshots, the co-signature
+    // count of each list; and a witness's own decisions and proofs (a
+    // witness keeps its replayed registry state in these same tables).
+    "2026-12-02T10-00_witnesses": {
+      async up(db: Db) {
+        // Keys and hashes: text (hex) on SQLite, bytea on PostgreSQL, as
+        // everywhere (postgres_types.ts maps them by column name).
+        const key = sql.raw(dialect === "sqlite" ? "text" : "bytea");
+        await db.schema.alterTable("lists")
+          .addColumn("cosignatures", "integer", (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.createTable("epoch_inputs")
+          .addColumn("id", id, serial)
+          .addColumn("epoch", "bigint", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("at_ms", "bigint", (c) => c.notNull())
+          .addColumn("payload", sql.raw(blob), (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("epoch_inputs_epoch").on("epoch_inputs")
+          .columns(["epoch", "id"]).execute();
+        await db.schema.createTable("epoch_documents")
+          .addColumn("epoch", "bigint", (c) => c.primaryKey())
+          .addColumn("hash", key, (c) => c.notNull())
+          .addColumn("encoded", sql.raw(blob), (c) => c.notNull())
+          .execute();
+        await db.schema.createTable("state_snapshots")
+          .addColumn("epoch", "bigint", (c) => c.primaryKey())
+          .addColumn("hash", key, (c) => c.notNull())
+          .addColumn("encoded", sql.raw(blob), (c) => c.notNull())
+          .execute();
+        await db.schema.createTable("witness_decisions")
+          .addColumn("epoch", "bigint", (c) => c.primaryKey())
+          .addColumn("checkpoint_hash", "text", (c) => c.notNull())
+          .addColumn("checkpoint", sql.raw(blob), (c) => c.notNull())
+          .addColumn("cosigned_at", "bigint", (c) => c.notNull())
+          .addColumn("signature", sql.raw(blob), (c) => c.notNull())
+          .execute();
+        await db.schema.createTable("witness_proofs")
+          .addColumn("id", id, serial)
+          .addColumn("epoch", "bigint", (c) => c.notNull())
+          .addColumn("role", "text", (c) => c.notNull())
+          .addColumn("signer", key, (c) => c.notNull())
+          .addColumn("proof", "text", (c) => c.notNull())
+          .addColumn("found_at", "bigint", (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 
@@ -257,6 +305,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
  * const db = openSqlite(":memory:");
  * const applied = await migrateToLatest(db, "sqlite");
  * assert.equal(applied[0], "2026-11-24T20-30_initial");
+ * assert.equal(applied.at(-1), "2026-12-02T10-00_witnesses");
  * assert.deepEqual(await migrateToLatest(db, "sqlite"), []);
  * await db.destroy();
  * ```

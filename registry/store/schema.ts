@@ -139,8 +139,60 @@ export interface ListTable {
   prev_hash: string;
   published_at: number;
   node_count: number;
-  /** The signed binary list. */
+  /** The signed binary list (v2: with the co-signatures attached so far). */
   encoded: Uint8Array;
+  /** Co-signatures attached (v2). */
+  cosignatures: Generated<number>;
+}
+
+/** The epoch in progress's inputs, in the order applied (see core `inputs.ts`). */
+export interface EpochInputTable {
+  id: Generated<number>;
+  epoch: number;
+  /** `genesis`, `write`, `reachability`, `key_rotation`. */
+  kind: string;
+  /** Unix milliseconds. */
+  at_ms: number;
+  payload: Uint8Array;
+}
+
+/** Each closed epoch's inputs document. */
+export interface EpochDocumentTable {
+  epoch: number;
+  /** SHA-256 of `encoded`, hex. */
+  hash: string;
+  encoded: Uint8Array;
+}
+
+/** State snapshots after recent ticks (core `state.ts`). */
+export interface StateSnapshotTable {
+  epoch: number;
+  /** SHA-256 of `encoded`, hex: the state commitment. */
+  hash: string;
+  encoded: Uint8Array;
+}
+
+/** A witness's decisions: at most one co-signed checkpoint per epoch, ever. */
+export interface WitnessDecisionTable {
+  epoch: number;
+  /** The checkpoint hash co-signed, hex. */
+  checkpoint_hash: string;
+  /** The signed checkpoint as received (header, registry signatures, its own co-signature). */
+  checkpoint: Uint8Array;
+  /** Unix seconds in the co-signature. */
+  cosigned_at: number;
+  signature: Uint8Array;
+}
+
+/** Equivocation proofs a witness found. */
+export interface WitnessProofTable {
+  id: Generated<number>;
+  epoch: number;
+  role: string;
+  signer: string;
+  /** The proof's JSON form. */
+  proof: string;
+  found_at: number;
 }
 
 /** All tables. */
@@ -156,4 +208,9 @@ export interface Database {
   events: EventTable;
   event_wallets: EventWalletTable;
   lists: ListTable;
+  epoch_inputs: EpochInputTable;
+  epoch_documents: EpochDocumentTable;
+  state_snapshots: StateSnapshotTable;
+  witness_decisions: WitnessDecisionTable;
+  witness_proofs: WitnessProofTable;
 }

@@ -16,6 +16,7 @@ import { sql } from "kysely";
 import { MaintenanceStore } from "./backup.ts";
 import { type Backend, type Lease, LocalBackend } from "./backend.ts";
 import type { Db } from "./db.ts";
+import { EpochStore } from "./epochs.ts";
 import { EventStore } from "./events.ts";
 import { HistoryStore } from "./history.ts";
 import { InspectStore } from "./inspect.ts";
@@ -28,7 +29,9 @@ import { ReachabilityStore } from "./reachability.ts";
 import type { Database } from "./schema.ts";
 import { SequenceStore } from "./sequences.ts";
 import { openSqlite } from "./sqlite.ts";
+import { StateStore } from "./state.ts";
 import { WalletStore } from "./wallets.ts";
+import { WitnessStore } from "./witness.ts";
 
 /** The table modules over one handle (the database, or a transaction). */
 export interface Tables {
@@ -42,6 +45,9 @@ export interface Tables {
   lists: ListStore;
   inspect: InspectStore;
   maintenance: MaintenanceStore;
+  epochs: EpochStore;
+  state: StateStore;
+  witness: WitnessStore;
 }
 
 function tablesOf(db: Db): Tables {
@@ -56,6 +62,9 @@ function tablesOf(db: Db): Tables {
     lists: new ListStore(db),
     inspect: new InspectStore(db),
     maintenance: new MaintenanceStore(db),
+    epochs: new EpochStore(db),
+    state: new StateStore(db),
+    witness: new WitnessStore(db),
   };
 }
 
@@ -138,6 +147,12 @@ export interface OpenStoreOptions {
   exclusive?: boolean;
   /** PostgreSQL: connections in the pool. Default 10. */
   poolSize?: number;
+  /**
+   * Sync every commit to disk before it returns (`synchronous = FULL`), so
+   * a commit survives a power cut, not only a crash: what a witness needs,
+   * whose decision must be durable before its signature leaves.
+   */
+  durable?: boolean;
 }
 
 /**
@@ -163,6 +178,7 @@ export async function openSqliteStore(
     if (options.exclusive) {
       await sql`PRAGMA locking_mode = EXCLUSIVE`.execute(db);
     }
+    if (options.durable) await sql`PRAGMA synchronous = FULL`.execute(db);
     await migrateToLatest(db, "sqlite");
   } catch (e) {
     await db.destroy().catch(() => {});

@@ -191,6 +191,7 @@ eachBackend.test("store: every value comes back as it went in", async (backend) 
       publishedAt: Math.floor(MS / 1000),
       nodeCount: 1,
       bytes: new Uint8Array([0, 1, 2, 255]),
+      cosignatures: 0,
     });
     assert.equal(await read.events.lastId(), appended.id);
     const events = await read.events.list({ wallet: A });

@@ -6,9 +6,12 @@ import {
   checkFreshness,
   decodeNodeList,
   keyIdOf,
+  keyRotationOf,
   type NodeList,
   verifyChain,
+  verifyCosignatures,
   verifyNodeList,
+  withoutCosignatures,
 } from "../../registry/core/nodelist.ts";
 import { formatInt } from "../format.ts";
 
@@ -20,6 +23,10 @@ export interface VerifyListProps {
   registryKeys: string[];
   /** Signatures needed from distinct keys. */
   threshold: number;
+  /** The witness keys the page states, hex. */
+  witnessKeys: string[];
+  /** Co-signatures needed from them (0: none required). */
+  witnessThreshold: number;
   /** Chain links to walk back from the latest list. */
   links: number;
   /** Where the explorer serves lists: `${base}/latest.bin`, `${base}/{epoch}.bin`, `${base}/{epoch}/diff.bin?from=`. */
@@ -39,6 +46,7 @@ const STEPS: [string, string][] = [
   ["download", "Download the latest signed list"],
   ["decode", "Decode it (format, network, sorted records)"],
   ["signatures", "Check the signatures against the stated keys"],
+  ["cosignatures", "Check the witnesses' co-signatures"],
   ["fresh", "Check its validity window against this computer's clock"],
   ["chain", "Check the hash chain to earlier lists"],
   ["diff", "Rebuild it from the previous list and a diff"],
@@ -141,6 +149,50 @@ export function VerifyList(props: VerifyListProps) {
         fail("signatures", e);
       }
       try {
+        set("cosignatures", "running", "");
+        if (list.header.commitments === undefined) {
+          set("cosignatures", "skipped", "a format v1 list has none");
+        } else {
+          const witnessKeys = props.witnessKeys.map((k) => fromHex(k, 32));
+          const check = (b: Uint8Array) =>
+            verifyCosignatures(b, witnessKeys, {
+              threshold: props.witnessThreshold,
+              expectedNetwork: props.networkId,
+            });
+          let c;
+          let note = "";
+          try {
+            c = check(bytes);
+          } catch (e) {
+            // Witnesses co-sign within about an epoch: the list before, if
+            // this one extends it, stands in (as clients do).
+            if (
+              (e as { code?: unknown }).code !== "insufficient_cosignatures"
+            ) {
+              throw e;
+            }
+            const epoch = list.header.epoch - 1n;
+            const b = await download(`${props.base}/${epoch}.bin`);
+            verifyChain(decodeNodeList(b, props.networkId), list);
+            c = check(b);
+            note =
+              ` (on list ${epoch}: list ${list.header.epoch}, which extends it, is not co-signed yet)`;
+          }
+          const count = list.cosignatures?.length ?? 0;
+          set(
+            "cosignatures",
+            props.witnessKeys.length === 0 ? "skipped" : "ok",
+            props.witnessKeys.length === 0
+              ? `${count} co-signature(s); no witness keys stated`
+              : `valid co-signatures from ${c.signers.length} of ${witnessKeys.length} stated witness(es), ${props.witnessThreshold} needed${note}: each re-executed the epoch's published inputs and got this exact list (checkpoint ${
+                toHex(c.checkpointHash).slice(0, 16)
+              }…)`,
+          );
+        }
+      } catch (e) {
+        fail("cosignatures", e);
+      }
+      try {
         set("fresh", "running", "");
         const now = Math.floor(Date.now() / 1000);
         const fresh = checkFreshness(list.header, now, 300);
@@ -161,6 +213,9 @@ export function VerifyList(props: VerifyListProps) {
         set("chain", "running", "");
         let next = list;
         const walked: string[] = [String(list.header.epoch)];
+        // Walking back, a list that announced a key rotation is signed by
+        // the key before it: trust the one it replaced from there on back.
+        let chainKeys = keys;
         for (let i = 1; i <= props.links; i++) {
           const epoch = list.header.epoch - BigInt(i);
           if (epoch < 0n) break;
@@ -171,7 +226,15 @@ export function VerifyList(props: VerifyListProps) {
             if (e instanceof NotFound) break;
             throw e;
           }
-          const prev = verifyNodeList(b, keys, {
+          const rotation = keyRotationOf(
+            decodeNodeList(b, props.networkId).header,
+          );
+          if (rotation) {
+            chainKeys = chainKeys.map((k) =>
+              bytesEqual(k, rotation.newKey) ? rotation.oldKey : k
+            );
+          }
+          const prev = verifyNodeList(b, chainKeys, {
             threshold: props.threshold,
             expectedNetwork: props.networkId,
           }).list;
@@ -202,7 +265,13 @@ export function VerifyList(props: VerifyListProps) {
             `${props.base}/${epoch}/diff.bin?from=${epoch - 1n}`,
           );
           const rebuilt = applyNodeListDiff(prevBytes, diff, props.networkId);
-          if (!bytesEqual(rebuilt, bytes)) {
+          // Co-signatures may have arrived between the two downloads: the
+          // list, all but its co-signatures, must be the same.
+          const plain = (b: Uint8Array) =>
+            list!.header.commitments === undefined
+              ? b
+              : withoutCosignatures(b, props.networkId);
+          if (!bytesEqual(plain(rebuilt), plain(bytes))) {
             throw new Error(
               "the list rebuilt from the diff differs from the downloaded list",
             );
@@ -233,7 +302,11 @@ export function VerifyList(props: VerifyListProps) {
       : {
         ok: true,
         text:
-          `Verified: list ${list?.header.epoch} is signed by ${props.threshold} or more of the stated registry keys and chains to the lists before it.`,
+          `Verified: list ${list?.header.epoch} is signed by ${props.threshold} or more of the stated registry keys${
+            props.witnessThreshold > 0
+              ? `, co-signed by ${props.witnessThreshold} or more of the stated witnesses`
+              : ""
+          } and chains to the lists before it.`,
       };
     running.value = false;
   }

@@ -163,7 +163,12 @@ export class ExplorerData {
     return (await newestEventId(this.client)) + 1;
   }
 
-  /** A list by epoch (or the latest), bytes and decoded; lists never change. */
+  /**
+   * A list by epoch (or the latest), bytes and decoded. A list's identity
+   * never changes, but witnesses' co-signatures arrive after it is
+   * published: a list is kept only once every configured witness co-signed
+   * it (or it is a v1 list, which has none).
+   */
   async list(
     which: number | "latest",
   ): Promise<{ bytes: Uint8Array; list: NodeList }> {
@@ -177,7 +182,9 @@ export class ExplorerData {
     ]);
     const list = decodeNodeList(bytes, info.networkId);
     const entry = { bytes, list };
-    this.#lists.set(Number(list.header.epoch), entry);
+    const complete = list.cosignatures === undefined ||
+      list.cosignatures.length >= (info.witnesses?.length ?? 0);
+    if (complete) this.#lists.set(Number(list.header.epoch), entry);
     while (this.#lists.size > 8) {
       this.#lists.delete(this.#lists.keys().next().value!);
     }

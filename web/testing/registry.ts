@@ -14,6 +14,10 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { RegistryClient } from "../../registry/client/api.ts";
 import { toHex } from "../../registry/core/bytes.ts";
 import { publicKeyOf } from "../../registry/core/keys.ts";
+import {
+  encryptKeystore,
+  keystoreToJson,
+} from "../../registry/core/keystore.ts";
 import { type MessageBody, signMessage } from "../../registry/core/messages.ts";
 import { ATOMIC_PER_COIN, PRESETS } from "../../registry/core/params.ts";
 
@@ -36,6 +40,8 @@ export interface TestRegistry {
   url: string;
   registryKey: string;
   dataDir: string;
+  /** The witnesses' keys (hex), when witnesses run beside it. */
+  witnessKeys: string[];
   /** SIGTERM, wait, remove the data directory. */
   stop(): Promise<void>;
 }
@@ -49,6 +55,8 @@ export interface TestRegistryOptions {
   probe?: boolean;
   /** Milliseconds to wait for the `listening` line. Default 60,000. */
   timeoutMs?: number;
+  /** Witness processes beside the registry, co-signing its lists. Default 0. */
+  witnesses?: number;
 }
 
 /** Start `registry/main.ts` on 127.0.0.1 port 0 in a temporary directory. */
@@ -78,6 +86,30 @@ export async function startTestRegistry(
     "--log-format",
     "json",
   ];
+  // Witnesses: keys first (the registry attaches only its witnesses'
+  // co-signatures), each keystore with a cheap scrypt for speed.
+  const witnessKeys = Array.from(
+    { length: options.witnesses ?? 0 },
+    (_, i) => keyOf(`witness-${i}`),
+  );
+  for (const [i, w] of witnessKeys.entries()) {
+    const dir = `${dataDir}/witness-${i}`;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    const ks = encryptKeystore({
+      secretKey: w.secret,
+      kind: "witness",
+      passphrase: "web-test-passphrase",
+      salt: new Uint8Array(32),
+      nonce: new Uint8Array(24).fill(i),
+      kdf: { n: 1024, r: 8, p: 1 },
+    });
+    await Deno.writeTextFile(`${dir}/witness-key.json`, keystoreToJson(ks), {
+      mode: 0o600,
+    });
+  }
+  if (witnessKeys.length > 0) {
+    args.push("--witnesses", witnessKeys.map((w) => w.hex).join(","));
+  }
   if (options.genesis) {
     const file = `${dataDir}.genesis.json`;
     await Deno.writeTextFile(
@@ -141,11 +173,48 @@ export async function startTestRegistry(
       // closed
     }
   })();
+  const witnesses = witnessKeys.map((_, i) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        fileURLToPath(
+          new URL("../../registry/witness/main.ts", import.meta.url),
+        ),
+        "--registry",
+        String(listening!.url),
+        "--registry-key",
+        String(listening!.registryKey),
+        "--data-dir",
+        `${dataDir}/witness-${i}`,
+        "--port",
+        "0",
+        "--poll-ms",
+        "100",
+      ],
+      stdout: "null",
+      stderr: "null",
+      stdin: "null",
+      env: { WITNESS_PASSPHRASE: "web-test-passphrase" },
+    }).spawn()
+  );
   return {
     url: String(listening.url),
     registryKey: String(listening.registryKey),
     dataDir,
+    witnessKeys: witnessKeys.map((w) => w.hex),
     async stop() {
+      for (const w of witnesses) {
+        try {
+          w.kill("SIGTERM");
+        } catch {
+          // gone
+        }
+      }
+      await Promise.all(witnesses.map((w) => w.status));
       try {
         child.kill("SIGTERM");
       } catch {

@@ -79,7 +79,7 @@ export const KEYSTORE_NONCE_LENGTH = 24;
  * assert.throws(() => decryptKeystore(relabelled, "correct horse battery"), { code: "keystore_corrupt" });
  * ```
  */
-export type KeystoreKind = "node" | "wallet" | "registry";
+export type KeystoreKind = "node" | "wallet" | "registry" | "witness";
 
 /**
  * Every {@linkcode KeystoreKind}, in a fixed order.
@@ -88,7 +88,7 @@ export type KeystoreKind = "node" | "wallet" | "registry";
  * ```ts
  * import assert from "node:assert/strict";
  * const isKind = (s: string): s is KeystoreKind => (KEYSTORE_KINDS as readonly string[]).includes(s);
- * assert.deepEqual(KEYSTORE_KINDS, ["node", "wallet", "registry"]);
+ * assert.deepEqual(KEYSTORE_KINDS, ["node", "wallet", "registry", "witness"]);
  * assert(isKind("registry"));
  * assert.equal(isKind("validator"), false);
  * ```
@@ -97,6 +97,7 @@ export const KEYSTORE_KINDS: readonly KeystoreKind[] = [
   "node",
   "wallet",
   "registry",
+  "witness",
 ];
 
 /**

@@ -19,15 +19,24 @@ import {
   parseIpv4,
   toHex,
 } from "../bytes.ts";
-import { DecodeError } from "../errors.ts";
+import { DecodeError, VerifyError } from "../errors.ts";
 import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from "../keys.ts";
 import { NETWORK_IDS, type NetworkName } from "../params.ts";
 import { UNASSIGNED_SWARM_ID } from "../swarm.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
 import {
+  type Cosignature,
+  COSIGNATURE_ENTRY_LENGTH,
+  EXTENSION_TYPES,
   KEY_ID_LENGTH,
+  LIST_FORMAT_V2,
   LIST_FORMAT_VERSION,
   LIST_MAGIC,
+  type ListCommitments,
+  type ListExtension,
   type ListSignature,
+  MAX_COSIGNATURES,
+  MAX_EXTENSIONS_LENGTH,
   MAX_LIST_LENGTH,
   MAX_RECORDS,
   MAX_SIGNATURES,
@@ -138,32 +147,162 @@ function checkSwarm(state: NodeState, swarmId: bigint, pubkey: Uint8Array) {
 // writing, writes `u8`/`bytes` into the old buffer), and a 100,000-record list
 // is copied once, not re-grown log(n) times.
 
+/** The format version a header is encoded in: 2 when it has commitments. */
+export function versionOf(h: NodeListHeader): 1 | 2 {
+  return h.commitments === undefined ? 1 : 2;
+}
+
+/**
+ * Encode a header. A v2 header (one with `commitments`) needs the records'
+ * hash; a v1 header must not get one.
+ */
 export function encodeHeader(
   h: NodeListHeader,
   recordCount: number,
+  recordsHash?: Uint8Array,
 ): Uint8Array {
   checkNetwork(h.network, undefined, "node list");
   checkTimes(h);
   checkRecordCount(recordCount, "node list");
-  return new ByteWriter().bytes(LIST_MAGIC_BYTES).u8(LIST_FORMAT_VERSION)
-    .u8(h.network).u64(h.epoch).u64(h.validAfter).u64(h.freshUntil)
-    .u64(h.validUntil).bytes(h.prevHash, 32).u64(h.swarmSeed).u32(recordCount)
-    .finish();
+  const w = new ByteWriter().bytes(LIST_MAGIC_BYTES).u8(
+    h.commitments === undefined ? LIST_FORMAT_VERSION : LIST_FORMAT_V2,
+  ).u8(h.network).u64(h.epoch).u64(h.validAfter).u64(h.freshUntil)
+    .u64(h.validUntil).bytes(h.prevHash, 32).u64(h.swarmSeed).u32(recordCount);
+  const c = h.commitments;
+  if (c === undefined) {
+    if (recordsHash !== undefined) {
+      throw new DecodeError("out_of_range", "a v1 header has no records hash");
+    }
+    return w.finish();
+  }
+  if (recordsHash === undefined) {
+    throw new DecodeError("out_of_range", "a v2 header needs a records hash");
+  }
+  const extensions = encodeExtensions(c.extensions);
+  return concat(
+    w.bytes(recordsHash, 32).bytes(c.inputsHash, 32).bytes(c.stateHash, 32)
+      .u16(extensions.length).finish(),
+    extensions,
+  );
+}
+
+function encodeExtensions(extensions: readonly ListExtension[]): Uint8Array {
+  if (!Array.isArray(extensions)) {
+    throw new DecodeError("out_of_range", "extensions must be an array");
+  }
+  const w = new ByteWriter();
+  let prev = -1;
+  for (const e of extensions) {
+    if (!Number.isInteger(e.type) || e.type < 0 || e.type > 0xff) {
+      throw new DecodeError("out_of_range", `extension type ${e.type}`);
+    }
+    if (e.type <= prev) {
+      throw new DecodeError(
+        "not_sorted",
+        `extensions must be strictly ascending by type; ${e.type} follows ${prev}`,
+      );
+    }
+    prev = e.type;
+    const value = "rotation" in e
+      ? new ByteWriter().bytes(e.rotation.oldKey, PUBLIC_KEY_LENGTH)
+        .bytes(e.rotation.newKey, PUBLIC_KEY_LENGTH)
+        .bytes(e.rotation.signature, SIGNATURE_LENGTH).finish()
+      : e.value;
+    if (e.type === EXTENSION_TYPES.keyRotation && !("rotation" in e)) {
+      throw new DecodeError(
+        "out_of_range",
+        "a key-rotation extension needs its rotation record",
+      );
+    }
+    if ((e.type & 0x80) !== 0 && e.type !== EXTENSION_TYPES.keyRotation) {
+      throw new DecodeError(
+        "unknown_kind",
+        `critical extension type 0x${e.type.toString(16)} is not known`,
+      );
+    }
+    w.u8(e.type).u16(value.length).bytes(value);
+  }
+  const out = w.finish();
+  if (out.length > MAX_EXTENSIONS_LENGTH) {
+    throw new DecodeError(
+      "oversized",
+      `extensions take ${out.length} bytes, at most ${MAX_EXTENSIONS_LENGTH}`,
+    );
+  }
+  return out;
+}
+
+function readExtensions(r: ByteReader, length: number): ListExtension[] {
+  if (length > MAX_EXTENSIONS_LENGTH) {
+    throw new DecodeError(
+      "oversized",
+      `node list extensions take ${length} bytes, at most ${MAX_EXTENSIONS_LENGTH}`,
+    );
+  }
+  const area = new ByteReader(r.bytes(length), "node list extensions");
+  const out: ListExtension[] = [];
+  let prev = -1;
+  while (area.remaining > 0) {
+    const type = area.u8();
+    const value = area.bytes(area.u16());
+    if (type <= prev) {
+      throw new DecodeError(
+        "not_sorted",
+        `node list extensions must be strictly ascending by type; ${type} follows ${prev}`,
+      );
+    }
+    prev = type;
+    if (type === EXTENSION_TYPES.keyRotation) {
+      if (value.length !== 2 * PUBLIC_KEY_LENGTH + SIGNATURE_LENGTH) {
+        throw new DecodeError(
+          "bad_length",
+          `a key-rotation extension is 128 bytes, got ${value.length}`,
+        );
+      }
+      out.push({
+        type,
+        rotation: {
+          oldKey: value.slice(0, 32),
+          newKey: value.slice(32, 64),
+          signature: value.slice(64),
+        },
+      });
+    } else if ((type & 0x80) !== 0) {
+      throw new DecodeError(
+        "unknown_kind",
+        `node list has critical extension type 0x${
+          type.toString(16)
+        }, which this reader does not know`,
+      );
+    } else {
+      out.push({ type, value });
+    }
+  }
+  return out;
+}
+
+/** A decoded header with what the header alone tells about the rest. */
+export interface ReadHeader {
+  header: NodeListHeader;
+  recordCount: number;
+  version: 1 | 2;
+  /** v2: the records' hash the header commits to. */
+  recordsHash?: Uint8Array;
 }
 
 export function readHeader(
   r: ByteReader,
   expectedNetwork: number | undefined,
   what: string,
-): { header: NodeListHeader; recordCount: number } {
+): ReadHeader {
   if (!bytesEqual(r.bytes(4), LIST_MAGIC_BYTES)) {
     throw new DecodeError("bad_magic", `${what} does not start with "SNL1"`);
   }
   const version = r.u8();
-  if (version !== LIST_FORMAT_VERSION) {
+  if (version !== LIST_FORMAT_VERSION && version !== LIST_FORMAT_V2) {
     throw new DecodeError(
       "unsupported_version",
-      `${what} has format version ${version}, only ${LIST_FORMAT_VERSION} is supported`,
+      `${what} has format version ${version}, only 1 and 2 are supported`,
     );
   }
   const network = r.u8();
@@ -178,9 +317,39 @@ export function readHeader(
     swarmSeed: r.u64(),
   };
   const recordCount = r.u32();
+  if (version === LIST_FORMAT_VERSION) {
+    checkTimes(header);
+    checkRecordCount(recordCount, what);
+    return { header, recordCount, version: 1 };
+  }
+  const recordsHash = r.bytes(32);
+  const commitments: ListCommitments = {
+    inputsHash: r.bytes(32),
+    stateHash: r.bytes(32),
+    extensions: [],
+  };
+  commitments.extensions = readExtensions(r, r.u16());
+  header.commitments = commitments;
   checkTimes(header);
   checkRecordCount(recordCount, what);
-  return { header, recordCount };
+  return { header, recordCount, version: 2, recordsHash };
+}
+
+/** Refuse records whose hash is not the one a v2 header commits to. */
+export function checkRecordsHash(
+  records: Uint8Array,
+  expected: Uint8Array,
+  what: string,
+): void {
+  const actual = sha256(records);
+  if (!bytesEqual(actual, expected)) {
+    throw new VerifyError(
+      "hash_mismatch",
+      `${what}: the records hash to ${toHex(actual)}, the header commits to ${
+        toHex(expected)
+      }`,
+    );
+  }
 }
 
 function encodeRecord(rec: NodeRecord): Uint8Array {
@@ -349,6 +518,49 @@ export function readSignatures(r: ByteReader): ListSignature[] {
   return out;
 }
 
+export function encodeCosignatures(
+  cosignatures: readonly Cosignature[],
+): Uint8Array {
+  if (cosignatures.length > MAX_COSIGNATURES) {
+    throw new DecodeError(
+      "oversized",
+      `a node list carries at most ${MAX_COSIGNATURES} co-signatures, got ${cosignatures.length}`,
+    );
+  }
+  let prev: Uint8Array | undefined;
+  const entries = cosignatures.map((c) => {
+    const entry = new ByteWriter().bytes(c.keyId, KEY_ID_LENGTH).u64(c.time)
+      .bytes(c.signature, SIGNATURE_LENGTH).finish();
+    checkAscending(prev, c.keyId, "node list co-signature key ids");
+    prev = c.keyId;
+    return entry;
+  });
+  return concat(
+    new Uint8Array([cosignatures.length]),
+    join(entries, COSIGNATURE_ENTRY_LENGTH),
+  );
+}
+
+export function readCosignatures(r: ByteReader): Cosignature[] {
+  const count = r.u8();
+  if (count > MAX_COSIGNATURES) {
+    throw new DecodeError(
+      "oversized",
+      `a node list carries at most ${MAX_COSIGNATURES} co-signatures, got ${count}`,
+    );
+  }
+  checkFits(r, count, COSIGNATURE_ENTRY_LENGTH, "node list co-signatures");
+  const out: Cosignature[] = [];
+  let prev: Uint8Array | undefined;
+  for (let i = 0; i < count; i++) {
+    const keyId = r.bytes(KEY_ID_LENGTH);
+    checkAscending(prev, keyId, "node list co-signature key ids");
+    out.push({ keyId, time: r.u64(), signature: r.bytes(SIGNATURE_LENGTH) });
+    prev = keyId;
+  }
+  return out;
+}
+
 export function checkInputLength(
   bytes: Uint8Array,
   max: number,
@@ -390,9 +602,14 @@ export function encodeListBody(
   header: NodeListHeader,
   records: readonly NodeRecord[],
 ): Uint8Array {
+  const encoded = encodeRecords(records, "node list records");
   return concat(
-    encodeHeader(header, records.length),
-    encodeRecords(records, "node list records"),
+    encodeHeader(
+      header,
+      records.length,
+      header.commitments === undefined ? undefined : sha256(encoded),
+    ),
+    encoded,
   );
 }
 
@@ -416,8 +633,16 @@ export function decodeListBody(
 ): { header: NodeListHeader; records: NodeRecord[] } {
   checkInputLength(body, MAX_LIST_LENGTH, "node list body");
   const r = new ByteReader(body, "node list body");
-  const { header, recordCount } = readHeader(r, expectedNetwork, "node list");
+  const { header, recordCount, recordsHash } = readHeader(
+    r,
+    expectedNetwork,
+    "node list",
+  );
+  const start = r.offset;
   const records = readRecords(r, recordCount, "node list records");
+  if (recordsHash !== undefined) {
+    checkRecordsHash(body.subarray(start, r.offset), recordsHash, "node list");
+  }
   r.end();
   return { header, records };
 }
@@ -443,10 +668,17 @@ export function decodeListBody(
  * ```
  */
 export function encodeNodeList(list: NodeList): Uint8Array {
+  const v2 = list.header.commitments !== undefined;
+  if (!v2 && list.cosignatures !== undefined) {
+    throw new DecodeError(
+      "out_of_range",
+      "a v1 node list has no co-signatures section",
+    );
+  }
   return concat(
-    encodeHeader(list.header, list.records.length),
-    encodeRecords(list.records, "node list records"),
+    encodeListBody(list.header, list.records),
     encodeSignatures(list.signatures),
+    v2 ? encodeCosignatures(list.cosignatures ?? []) : new Uint8Array(),
   );
 }
 
@@ -478,9 +710,26 @@ export function decodeNodeList(
 ): NodeList {
   checkInputLength(bytes, MAX_LIST_LENGTH, "node list");
   const r = new ByteReader(bytes, "node list");
-  const { header, recordCount } = readHeader(r, expectedNetwork, "node list");
+  const { header, recordCount, recordsHash } = readHeader(
+    r,
+    expectedNetwork,
+    "node list",
+  );
+  const start = r.offset;
   const records = readRecords(r, recordCount, "node list records");
+  if (recordsHash !== undefined) {
+    checkRecordsHash(
+      bytes.subarray(start, r.offset),
+      recordsHash,
+      "node list",
+    );
+  }
   const signatures = readSignatures(r);
+  if (recordsHash === undefined) {
+    r.end();
+    return { header, records, signatures };
+  }
+  const cosignatures = readCosignatures(r);
   r.end();
-  return { header, records, signatures };
+  return { header, records, signatures, cosignatures };
 }

@@ -15,25 +15,31 @@ import {
 } from "../bytes.ts";
 import { DecodeError, VerifyError } from "../errors.ts";
 import { PUBLIC_KEY_LENGTH } from "../keys.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
 import {
   checkAscending,
   checkFits,
   checkInputLength,
   checkNetwork,
   checkRecordCount,
+  checkRecordsHash,
   decodeNodeList,
+  encodeCosignatures,
   encodeHeader,
   encodeListBody,
   encodeRecords,
   encodeSignatures,
   join,
+  readCosignatures,
   readHeader,
   readRecords,
   readSignatures,
 } from "./codec.ts";
 import {
+  type Cosignature,
   DIFF_MAGIC,
   HEADER_LENGTH,
+  LIST_FORMAT_V2,
   LIST_FORMAT_VERSION,
   type ListSignature,
   MAX_DIFF_LENGTH,
@@ -42,7 +48,7 @@ import {
   type NodeRecord,
   RECORD_LENGTH,
 } from "./format.ts";
-import { listBodyHash, nodeListBodyHash } from "./signing.ts";
+import { listBodyHash, listIdOfBody, nodeListBodyHash } from "./signing.ts";
 
 const DIFF_MAGIC_BYTES = new TextEncoder().encode(DIFF_MAGIC);
 
@@ -83,6 +89,10 @@ export interface NodeListDiff {
   upserts: NodeRecord[];
   /** The target list's signatures. */
   signatures: ListSignature[];
+  /** v2 target: the hash of its records (from its header). */
+  toRecordsHash?: Uint8Array;
+  /** v2 target: its co-signatures. */
+  cosignatures?: Cosignature[];
 }
 
 /**
@@ -121,16 +131,19 @@ export function encodeNodeListDiff(diff: NodeListDiff): Uint8Array {
     }),
     PUBLIC_KEY_LENGTH,
   );
+  const v2 = diff.toHeader.commitments !== undefined;
   return concat(
-    new ByteWriter().bytes(DIFF_MAGIC_BYTES).u8(LIST_FORMAT_VERSION)
+    new ByteWriter().bytes(DIFF_MAGIC_BYTES)
+      .u8(v2 ? LIST_FORMAT_V2 : LIST_FORMAT_VERSION)
       .u8(diff.network).u64(diff.fromEpoch).bytes(diff.fromHash, 32)
       .bytes(diff.toHash, 32).finish(),
-    encodeHeader(diff.toHeader, diff.toRecordCount),
+    encodeHeader(diff.toHeader, diff.toRecordCount, diff.toRecordsHash),
     new ByteWriter().u32(diff.removed.length).finish(),
     removed,
     new ByteWriter().u32(diff.upserts.length).finish(),
     encodeRecords(diff.upserts, "node list diff upserts"),
     encodeSignatures(diff.signatures),
+    v2 ? encodeCosignatures(diff.cosignatures ?? []) : new Uint8Array(),
   );
 }
 
@@ -170,10 +183,10 @@ export function decodeNodeListDiff(
     );
   }
   const version = r.u8();
-  if (version !== LIST_FORMAT_VERSION) {
+  if (version !== LIST_FORMAT_VERSION && version !== LIST_FORMAT_V2) {
     throw new DecodeError(
       "unsupported_version",
-      `node list diff has format version ${version}, only ${LIST_FORMAT_VERSION} is supported`,
+      `node list diff has format version ${version}, only 1 and 2 are supported`,
     );
   }
   const network = r.u8();
@@ -181,11 +194,14 @@ export function decodeNodeListDiff(
   const fromEpoch = r.u64();
   const fromHash = r.bytes(32);
   const toHash = r.bytes(32);
-  const { header, recordCount } = readHeader(
-    r,
-    network,
-    "node list diff target header",
-  );
+  const target = readHeader(r, network, "node list diff target header");
+  const { header, recordCount } = target;
+  if (target.version !== version) {
+    throw new DecodeError(
+      "unsupported_version",
+      `a version ${version} diff carries a version ${target.version} target header`,
+    );
+  }
   checkDiffEpochs(fromEpoch, header.epoch);
   const removedCount = r.u32();
   checkRecordCount(removedCount, "node list diff removals");
@@ -200,8 +216,11 @@ export function decodeNodeListDiff(
   checkRecordCount(upsertCount, "node list diff upserts");
   const upserts = readRecords(r, upsertCount, "node list diff upserts");
   const signatures = readSignatures(r);
+  const cosignatures = version === LIST_FORMAT_V2
+    ? readCosignatures(r)
+    : undefined;
   r.end();
-  return {
+  const diff: NodeListDiff = {
     network,
     fromEpoch,
     fromHash,
@@ -212,6 +231,11 @@ export function decodeNodeListDiff(
     upserts,
     signatures,
   };
+  if (target.recordsHash !== undefined) {
+    diff.toRecordsHash = target.recordsHash;
+  }
+  if (cosignatures !== undefined) diff.cosignatures = cosignatures;
+  return diff;
 }
 
 /** Same fields (the pubkeys are already known equal); both get encoded later. */
@@ -276,7 +300,7 @@ export function diffNodeLists(from: NodeList, to: NodeList): Uint8Array {
       j++;
     }
   }
-  return encodeNodeListDiff({
+  const diff: NodeListDiff = {
     network: to.header.network,
     fromEpoch: from.header.epoch,
     fromHash: nodeListBodyHash(from),
@@ -286,7 +310,12 @@ export function diffNodeLists(from: NodeList, to: NodeList): Uint8Array {
     removed,
     upserts,
     signatures: to.signatures,
-  });
+  };
+  if (to.header.commitments !== undefined) {
+    diff.toRecordsHash = sha256(encodeRecords(to.records, "node list records"));
+    diff.cosignatures = to.cosignatures ?? [];
+  }
+  return encodeNodeListDiff(diff);
 }
 
 /**
@@ -323,9 +352,14 @@ export function applyNodeListDiff(
   if (base instanceof Uint8Array) {
     const decoded = decodeNodeList(base, expectedNetwork);
     baseList = decoded;
-    baseHash = listBodyHash(
-      base.subarray(0, HEADER_LENGTH + decoded.records.length * RECORD_LENGTH),
-    );
+    baseHash = decoded.header.commitments === undefined
+      ? listBodyHash(
+        base.subarray(
+          0,
+          HEADER_LENGTH + decoded.records.length * RECORD_LENGTH,
+        ),
+      )
+      : listIdOfBody(base);
   } else {
     checkNetwork(base.header.network, expectedNetwork, "base node list");
     baseList = base;
@@ -397,7 +431,14 @@ export function applyNodeListDiff(
     );
   }
   const body = encodeListBody(d.toHeader, out);
-  const hash = listBodyHash(body);
+  if (d.toRecordsHash !== undefined) {
+    checkRecordsHash(
+      body.subarray(body.length - out.length * RECORD_LENGTH),
+      d.toRecordsHash,
+      "the list rebuilt from a diff",
+    );
+  }
+  const hash = listIdOfBody(body);
   if (!bytesEqual(hash, d.toHash)) {
     throw new VerifyError(
       "hash_mismatch",
@@ -406,5 +447,11 @@ export function applyNodeListDiff(
       }`,
     );
   }
-  return concat(body, encodeSignatures(d.signatures));
+  return concat(
+    body,
+    encodeSignatures(d.signatures),
+    d.cosignatures === undefined
+      ? new Uint8Array()
+      : encodeCosignatures(d.cosignatures),
+  );
 }

@@ -51,18 +51,20 @@ export const LIST_MAGIC = "SNL1";
  */
 export const DIFF_MAGIC = "SND1";
 /**
- * Version byte of the list and diff formats described here.
+ * Version byte of the list and diff format v1 (format v2 is
+ * {@linkcode LIST_FORMAT_V2}).
  *
  * @example A list in a later format version is refused, not misread
  * ```ts
  * import assert from "node:assert/strict";
+ * import { LIST_FORMAT_V2 } from "./format.ts";
  * import { decodeNodeList, encodeNodeList } from "./codec.ts";
  * import { buildSignedList } from "./signing.ts";
  * const header = { network: 3, epoch: 1n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n };
  * const bytes = encodeNodeList(buildSignedList(header, [], [new Uint8Array(32).fill(1)]));
  * assert.equal(bytes[4], LIST_FORMAT_VERSION); // right after the magic
  * const later = bytes.slice();
- * later[4] = LIST_FORMAT_VERSION + 1;
+ * later[4] = LIST_FORMAT_V2 + 1; // v2 is the latest format
  * assert.throws(() => decodeNodeList(later, 3), { code: "unsupported_version" });
  * ```
  */
@@ -182,7 +184,9 @@ export const MAX_RECORDS = 100_000;
  */
 export const MAX_SIGNATURES = 16;
 /**
- * Largest valid encoded list; longer input is refused with `oversized`.
+ * Largest valid encoded list of either format version (a v2 list with the
+ * largest extensions area and every co-signature); longer input is refused
+ * with `oversized`.
  *
  * @example Anything longer is refused before a byte of it is read
  * ```ts
@@ -193,9 +197,9 @@ export const MAX_SIGNATURES = 16;
  * assert.throws(() => decodeNodeList(new Uint8Array(MAX_LIST_LENGTH), 3), { code: "bad_magic" });
  * ```
  */
-export const MAX_LIST_LENGTH: number = HEADER_LENGTH +
+export const MAX_LIST_LENGTH: number = 180 + 1024 +
   MAX_RECORDS * RECORD_LENGTH + 1 +
-  MAX_SIGNATURES * SIGNATURE_ENTRY_LENGTH;
+  MAX_SIGNATURES * SIGNATURE_ENTRY_LENGTH + 1 + 32 * (8 + 8 + 64);
 /**
  * Length of a diff's fixed prefix before its embedded header: magic 4,
  * version 1, network 1, fromEpoch 8, fromHash 32, toHash 32.
@@ -216,7 +220,8 @@ export const MAX_LIST_LENGTH: number = HEADER_LENGTH +
  */
 export const DIFF_PREFIX_LENGTH: number = 4 + 1 + 1 + 8 + 32 + 32;
 /**
- * Largest valid encoded diff; longer input is refused with `oversized`.
+ * Largest valid encoded diff of either format version; longer input is
+ * refused with `oversized`.
  *
  * @example Anything longer is refused before a byte of it is read
  * ```ts
@@ -228,9 +233,9 @@ export const DIFF_PREFIX_LENGTH: number = 4 + 1 + 1 + 8 + 32 + 32;
  * assert(MAX_DIFF_LENGTH > MAX_LIST_LENGTH);
  * ```
  */
-export const MAX_DIFF_LENGTH: number = DIFF_PREFIX_LENGTH + HEADER_LENGTH + 4 +
+export const MAX_DIFF_LENGTH: number = DIFF_PREFIX_LENGTH + 180 + 1024 + 4 +
   MAX_RECORDS * PUBLIC_KEY_LENGTH + 4 + MAX_RECORDS * RECORD_LENGTH + 1 +
-  MAX_SIGNATURES * SIGNATURE_ENTRY_LENGTH;
+  MAX_SIGNATURES * SIGNATURE_ENTRY_LENGTH + 1 + 32 * (8 + 8 + 64);
 /**
  * Bits of a record's flags byte. Exactly one of `active` and
  * `decommissioned` is set; any bit not listed here must be zero.
@@ -257,8 +262,9 @@ export const RECORD_FLAGS = {
   unlockRequested: 0x04,
 } as const;
 /**
- * Domain tag prepended to the body hash before signing, so a registry key's
- * list signature can never be taken for a signature over anything else.
+ * Domain tag prepended to the body hash before signing a v1 list, so a
+ * registry key's list signature can never be taken for a signature over
+ * anything else (v2 lists: {@linkcode LIST_SIGNATURE_DOMAIN_V2}).
  *
  * @example Check a list signature by hand, as another implementation would
  * ```ts
@@ -364,8 +370,9 @@ export interface NodeRecord {
 }
 
 /**
- * The list header. `recordCount` is not a field: it is the number of records.
- * Times are unix seconds with `validAfter <= freshUntil <= validUntil`.
+ * The list header. `recordCount` is not a field: it is the number of records
+ * (and in v2 `recordsHash` is not either: it is their hash). Times are unix
+ * seconds with `validAfter <= freshUntil <= validUntil`.
  *
  * @example Chain the next list's header to the previous list
  * ```ts
@@ -401,6 +408,11 @@ export interface NodeListHeader {
   prevHash: Uint8Array;
   /** Seed the swarms of this list were computed with (u64). */
   swarmSeed: bigint;
+  /**
+   * Format v2 only: what the header commits to besides the records. A header
+   * with commitments is encoded as v2, one without as v1.
+   */
+  commitments?: ListCommitments;
 }
 
 /**
@@ -451,6 +463,217 @@ export interface NodeList {
   header: NodeListHeader;
   /** Records, strictly ascending by `pubkey`. */
   records: NodeRecord[];
-  /** 1 to 16 signatures, strictly ascending by `keyId`. */
+  /** 1 to 16 registry signatures, strictly ascending by `keyId`. */
   signatures: ListSignature[];
+  /**
+   * Format v2 only: 0 to 32 witness co-signatures, strictly ascending by
+   * `keyId` (absent on a v1 list; a v2 list without it has none).
+   */
+  cosignatures?: Cosignature[];
+}
+
+// ---------------------------------------------------------------------------
+// Format v2: commitments, extensions, co-signatures
+
+/**
+ * Version byte of the list and diff format v2: a header that commits to the
+ * records (`recordsHash`), the epoch's published inputs (`inputsHash`) and
+ * the state after the epoch (`stateHash`), an extensions area, and a
+ * co-signatures section after the registry's signatures. The list's identity
+ * is the **checkpoint hash**, SHA-256 of the header alone.
+ *
+ * @example A v2 list says so in its fifth byte
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildEncodedList } from "./signing.ts";
+ * const commitments = { inputsHash: new Uint8Array(32), stateHash: new Uint8Array(32), extensions: [] };
+ * const header = { network: 3, epoch: 1n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n, commitments };
+ * const { bytes } = buildEncodedList(header, [], [new Uint8Array(32).fill(1)]);
+ * assert.equal(bytes[4], LIST_FORMAT_V2);
+ * ```
+ */
+export const LIST_FORMAT_V2 = 2;
+/**
+ * Length of a v2 header without its extensions: the v1 fields (82 bytes),
+ * then recordsHash 32, inputsHash 32, stateHash 32 and extensionsLength 2.
+ *
+ * @example The checkpoint of a list without extensions is 180 bytes
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildEncodedList } from "./signing.ts";
+ * import { splitNodeList } from "./checkpoint.ts";
+ * const commitments = { inputsHash: new Uint8Array(32), stateHash: new Uint8Array(32), extensions: [] };
+ * const header = { network: 3, epoch: 1n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n, commitments };
+ * const { bytes } = buildEncodedList(header, [], [new Uint8Array(32).fill(1)]);
+ * assert.equal(splitNodeList(bytes, 3).headerEnd, HEADER_V2_BASE_LENGTH);
+ * ```
+ */
+export const HEADER_V2_BASE_LENGTH: number = HEADER_LENGTH + 32 * 3 + 2;
+/**
+ * Most bytes a v2 header's extensions area may hold.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(MAX_EXTENSIONS_LENGTH, 1024);
+ * ```
+ */
+export const MAX_EXTENSIONS_LENGTH = 1024;
+/**
+ * Most co-signatures a v2 list carries (zero is allowed: a list is
+ * published before witnesses co-sign it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert(MAX_COSIGNATURES >= MAX_SIGNATURES);
+ * ```
+ */
+export const MAX_COSIGNATURES = 32;
+/**
+ * Length of one co-signature entry: key id 8, time u64, signature 64.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(COSIGNATURE_ENTRY_LENGTH, KEY_ID_LENGTH + 8 + 64);
+ * ```
+ */
+export const COSIGNATURE_ENTRY_LENGTH: number = KEY_ID_LENGTH + 8 +
+  SIGNATURE_LENGTH;
+/**
+ * Domain tag of a registry signature over a v2 list's checkpoint hash.
+ *
+ * @example A v2 registry signature covers the tag and the checkpoint hash
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { concat } from "../bytes.ts";
+ * import { publicKeyOf, verify } from "../keys.ts";
+ * import { buildEncodedList } from "./signing.ts";
+ * const commitments = { inputsHash: new Uint8Array(32), stateHash: new Uint8Array(32), extensions: [] };
+ * const header = { network: 3, epoch: 1n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n, commitments };
+ * const sk = new Uint8Array(32).fill(1);
+ * const { list, bodyHash: checkpointHash } = buildEncodedList(header, [], [sk]);
+ * const message = concat(new TextEncoder().encode(LIST_SIGNATURE_DOMAIN_V2), checkpointHash);
+ * assert(verify(publicKeyOf(sk), message, list.signatures[0]!.signature));
+ * ```
+ */
+export const LIST_SIGNATURE_DOMAIN_V2 = "snode-registry/nodelist/v2\n";
+/**
+ * Domain tag of a witness co-signature (after it: time u64, then the
+ * checkpoint hash), after C2SP tlog-cosignature's timestamped statement.
+ * Distinct from every registry tag, so a witness key's co-signature can never
+ * pass as a registry signature, nor the reverse.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.notEqual(COSIGNATURE_DOMAIN, LIST_SIGNATURE_DOMAIN_V2);
+ * assert(COSIGNATURE_DOMAIN.endsWith("\n"));
+ * ```
+ */
+export const COSIGNATURE_DOMAIN = "snode-registry/cosignature/v1\n";
+/**
+ * Domain tag of the new key's signature in a key-rotation record (after it:
+ * network u8, old key 32, new key 32): proof that the announced key's holder
+ * agreed to take over.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(KEY_ROTATION_DOMAIN, "snode-registry/key-rotation/v1\n");
+ * ```
+ */
+export const KEY_ROTATION_DOMAIN = "snode-registry/key-rotation/v1\n";
+/**
+ * Type bytes of the v2 header extensions. A type with bit 0x80 set is
+ * critical: a reader that does not know it refuses the list
+ * (`unknown_kind`); an unknown type below 0x80 is carried and ignored.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(EXTENSION_TYPES.keyRotation, 1);
+ * ```
+ */
+export const EXTENSION_TYPES = { keyRotation: 1 } as const;
+
+/**
+ * A key-rotation record: the list that carries it (signed by `oldKey`)
+ * announces that from the next list on `newKey` signs in `oldKey`'s place.
+ * `signature` is `newKey`'s signature over
+ * `KEY_ROTATION_DOMAIN || network || oldKey || newKey`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf } from "../keys.ts";
+ * import { buildKeyRotation, verifyKeyRotation } from "./checkpoint.ts";
+ * const rotation: KeyRotation = buildKeyRotation(3, publicKeyOf(new Uint8Array(32).fill(1)), new Uint8Array(32).fill(2));
+ * assert.equal(verifyKeyRotation(3, rotation), true);
+ * ```
+ */
+export interface KeyRotation {
+  /** The registry key being replaced, 32 bytes. */
+  oldKey: Uint8Array;
+  /** The key that signs from the next list on, 32 bytes. */
+  newKey: Uint8Array;
+  /** `newKey`'s signature over the rotation statement, 64 bytes. */
+  signature: Uint8Array;
+}
+
+/**
+ * One entry of a v2 header's extensions area: a key rotation, or a
+ * non-critical type this implementation does not know (carried as is).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const unknown: ListExtension = { type: 0x10, value: new Uint8Array([1, 2]) };
+ * assert.equal(unknown.type, 0x10);
+ * ```
+ */
+export type ListExtension =
+  | { type: typeof EXTENSION_TYPES.keyRotation; rotation: KeyRotation }
+  | { type: number; value: Uint8Array };
+
+/**
+ * What a v2 header commits to beyond the v1 fields (the records hash is
+ * derived from the records and not carried here).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const c: ListCommitments = { inputsHash: new Uint8Array(32), stateHash: new Uint8Array(32), extensions: [] };
+ * assert.equal(c.extensions.length, 0);
+ * ```
+ */
+export interface ListCommitments {
+  /** SHA-256 of the epoch's inputs document (`inputs.ts`). */
+  inputsHash: Uint8Array;
+  /** SHA-256 of the state snapshot after the epoch's tick (`state.ts`). */
+  stateHash: Uint8Array;
+  /** Extensions, strictly ascending by type. */
+  extensions: ListExtension[];
+}
+
+/**
+ * A witness's co-signature of a v2 list: `time` (unix seconds) and an
+ * Ed25519 signature over `COSIGNATURE_DOMAIN || time u64 || checkpointHash`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { signCosignature } from "./checkpoint.ts";
+ * const c: Cosignature = signCosignature(new Uint8Array(32), 1700000000n, new Uint8Array(32).fill(9));
+ * assert.equal(c.time, 1700000000n);
+ * ```
+ */
+export interface Cosignature {
+  /** {@linkcode keyIdOf} the witness's public key. */
+  keyId: Uint8Array;
+  /** Unix seconds when the witness co-signed. */
+  time: bigint;
+  /** Ed25519 signature, 64 bytes. */
+  signature: Uint8Array;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesEqual, fromHex, parseIpv4, toHex } from "../bytes.ts";
 import { DecodeError, VerifyError } from "../errors.ts";
 import {
@@ -20,8 +21,12 @@ import {
   networkName,
 } from "./codec.ts";
 import {
+  EXTENSION_TYPES,
   KEY_ID_LENGTH,
+  LIST_FORMAT_V2,
   LIST_FORMAT_VERSION,
+  type ListExtension,
+  MAX_COSIGNATURES,
   MAX_RECORDS,
   MAX_SIGNATURES,
   type NodeList,
@@ -29,8 +34,9 @@ import {
   type NodeListNetworkName,
   type NodeRecord,
   type NodeState,
+  RECORD_LENGTH,
 } from "./format.ts";
-import { listBodyHash, nodeListBodyHash } from "./signing.ts";
+import { listBodyHash, listIdOfBody, nodeListBodyHash } from "./signing.ts";
 
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -97,8 +103,8 @@ export interface NodeRecordJson {
  * ```
  */
 export interface NodeListJson {
-  /** Always 1. */
-  version: 1;
+  /** The format version, 1 or 2; the fields marked v1 or v2 are present exactly in it. */
+  version: 1 | 2;
   /** Network name. */
   network: NodeListNetworkName;
   /** Decimal u64. */
@@ -113,13 +119,40 @@ export interface NodeListJson {
   prevHash: string;
   /** Decimal u64. */
   swarmSeed: string;
-  /** SHA-256 of the binary body, 64 hex digits (derived; checked on parse). */
-  bodyHash: string;
+  /** v1: SHA-256 of the binary body, 64 hex digits (derived; checked on parse). */
+  bodyHash?: string;
+  /** v2: SHA-256 of the records, hex (derived; checked on parse). */
+  recordsHash?: string;
+  /** v2: the epoch inputs document's hash, hex. */
+  inputsHash?: string;
+  /** v2: the state commitment after the epoch, hex. */
+  stateHash?: string;
+  /** v2: the header's extensions, ascending by type. */
+  extensions?: ListExtensionJson[];
+  /** v2: SHA-256 of the header, the list's identity, hex (derived; checked on parse). */
+  checkpointHash?: string;
   /** Records in binary order. */
   nodes: NodeRecordJson[];
-  /** Signatures in binary order. */
+  /** Registry signatures in binary order. */
   signatures: { keyId: string; signature: string }[];
+  /** v2: witness co-signatures in binary order; `time` a decimal string. */
+  cosignatures?: { keyId: string; time: string; signature: string }[];
 }
+
+/**
+ * JSON view of a v2 header extension: a key rotation (type 1) with its keys
+ * and signature, or another (non-critical) type with its value as hex.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const e: ListExtensionJson = { type: 16, value: "00" };
+ * assert.equal(e.type, 16);
+ * ```
+ */
+export type ListExtensionJson =
+  | { type: 1; oldKey: string; newKey: string; signature: string }
+  | { type: number; value: string };
 
 function x25519Hex(pubkey: Uint8Array): string | null {
   return isValidPublicKey(pubkey) ? toHex(x25519FromEd25519(pubkey)) : null;
@@ -147,8 +180,8 @@ export function nodeListToJson(list: NodeList): NodeListJson {
   const h = list.header;
   const body = encodeListBody(h, list.records);
   encodeNodeList(list);
-  return {
-    version: LIST_FORMAT_VERSION,
+  const c = h.commitments;
+  const common = {
     network: networkName(h.network),
     epoch: h.epoch.toString(),
     validAfter: h.validAfter.toString(),
@@ -156,7 +189,37 @@ export function nodeListToJson(list: NodeList): NodeListJson {
     validUntil: h.validUntil.toString(),
     prevHash: toHex(h.prevHash),
     swarmSeed: h.swarmSeed.toString(),
-    bodyHash: toHex(listBodyHash(body)),
+  };
+  const head = c === undefined
+    ? {
+      version: LIST_FORMAT_VERSION as 1 | 2,
+      ...common,
+      bodyHash: toHex(listBodyHash(body)),
+    }
+    : {
+      version: LIST_FORMAT_V2 as 1 | 2,
+      ...common,
+      recordsHash: toHex(
+        sha256(
+          body.subarray(body.length - list.records.length * RECORD_LENGTH),
+        ),
+      ),
+      inputsHash: toHex(c.inputsHash),
+      stateHash: toHex(c.stateHash),
+      extensions: c.extensions.map((e): ListExtensionJson =>
+        "rotation" in e
+          ? {
+            type: 1,
+            oldKey: toHex(e.rotation.oldKey),
+            newKey: toHex(e.rotation.newKey),
+            signature: toHex(e.rotation.signature),
+          }
+          : { type: e.type, value: toHex(e.value) }
+      ),
+      checkpointHash: toHex(listIdOfBody(body)),
+    };
+  const json: NodeListJson = {
+    ...head,
     nodes: list.records.map((r) => ({
       pubkey: toHex(r.pubkey),
       x25519: x25519Hex(r.pubkey),
@@ -173,6 +236,14 @@ export function nodeListToJson(list: NodeList): NodeListJson {
       signature: toHex(s.signature),
     })),
   };
+  if (c !== undefined) {
+    json.cosignatures = (list.cosignatures ?? []).map((x) => ({
+      keyId: toHex(x.keyId),
+      time: x.time.toString(),
+      signature: toHex(x.signature),
+    }));
+  }
+  return json;
 }
 
 function badJson(message: string): DecodeError {
@@ -241,7 +312,7 @@ function jsonArray(v: unknown, max: number, what: string): unknown[] {
   return v;
 }
 
-const LIST_KEYS = [
+const HEADER_KEYS = [
   "version",
   "network",
   "epoch",
@@ -250,9 +321,18 @@ const LIST_KEYS = [
   "validUntil",
   "prevHash",
   "swarmSeed",
-  "bodyHash",
+] as const;
+const LIST_KEYS = [...HEADER_KEYS, "bodyHash", "nodes", "signatures"] as const;
+const LIST_V2_KEYS = [
+  ...HEADER_KEYS,
+  "recordsHash",
+  "inputsHash",
+  "stateHash",
+  "extensions",
+  "checkpointHash",
   "nodes",
   "signatures",
+  "cosignatures",
 ] as const;
 const NODE_KEYS = [
   "pubkey",
@@ -335,14 +415,22 @@ export function nodeListFromJson(
   json: unknown,
   expectedNetwork: number,
 ): NodeList {
-  const o = jsonObject(json, LIST_KEYS, "the list");
-  if (o.version !== LIST_FORMAT_VERSION) {
-    if (typeof o.version !== "number") throw badJson("version must be 1");
+  const version = typeof json === "object" && json !== null &&
+      !Array.isArray(json)
+    ? (json as Record<string, unknown>).version
+    : undefined;
+  if (version !== LIST_FORMAT_VERSION && version !== LIST_FORMAT_V2) {
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      throw badJson("the list must be an object");
+    }
+    if (typeof version !== "number") throw badJson("version must be 1 or 2");
     throw new DecodeError(
       "unsupported_version",
-      `node list JSON has version ${o.version}, only 1 is supported`,
+      `node list JSON has version ${version}, only 1 and 2 are supported`,
     );
   }
+  const v2 = version === LIST_FORMAT_V2;
+  const o = jsonObject(json, v2 ? LIST_V2_KEYS : LIST_KEYS, "the list");
   const name = jsonString(o.network, "network");
   const network = [...NETWORK_NAMES].find(([, n]) => n === name)?.[0];
   if (network === undefined) {
@@ -358,7 +446,20 @@ export function nodeListFromJson(
     prevHash: jsonHex(o.prevHash, 32, "prevHash"),
     swarmSeed: jsonU64(o.swarmSeed, "swarmSeed"),
   };
-  const bodyHash = jsonHex(o.bodyHash, 32, "bodyHash");
+  const bodyHash = jsonHex(
+    v2 ? o.checkpointHash : o.bodyHash,
+    32,
+    v2 ? "checkpointHash" : "bodyHash",
+  );
+  if (v2) {
+    header.commitments = {
+      inputsHash: jsonHex(o.inputsHash, 32, "inputsHash"),
+      stateHash: jsonHex(o.stateHash, 32, "stateHash"),
+      extensions: jsonArray(o.extensions, 256, "extensions").map((e, i) =>
+        extensionFromJson(e, `extensions[${i}]`)
+      ),
+    };
+  }
   const records = jsonArray(o.nodes, MAX_RECORDS, "nodes").map((n, i) =>
     recordFromJson(n, `nodes[${i}]`)
   );
@@ -375,15 +476,70 @@ export function nodeListFromJson(
       };
     });
   const list: NodeList = { header, records, signatures };
+  if (v2) {
+    list.cosignatures = jsonArray(
+      o.cosignatures,
+      MAX_COSIGNATURES,
+      "cosignatures",
+    ).map((c, i) => {
+      const w = `cosignatures[${i}]`;
+      const co = jsonObject(c, ["keyId", "time", "signature"], w);
+      return {
+        keyId: jsonHex(co.keyId, KEY_ID_LENGTH, `${w}.keyId`),
+        time: jsonU64(co.time, `${w}.time`),
+        signature: jsonHex(co.signature, SIGNATURE_LENGTH, `${w}.signature`),
+      };
+    });
+  }
   encodeNodeList(list); // every binary rule: sorting, flags, times, counts
+  if (v2) {
+    const recordsHash = jsonHex(o.recordsHash, 32, "recordsHash");
+    const body = encodeListBody(header, records);
+    const actual = sha256(
+      body.subarray(body.length - records.length * RECORD_LENGTH),
+    );
+    if (!bytesEqual(actual, recordsHash)) {
+      throw new VerifyError(
+        "hash_mismatch",
+        `node list JSON says recordsHash ${
+          toHex(recordsHash)
+        }, its records hash to ${toHex(actual)}`,
+      );
+    }
+  }
   const actual = nodeListBodyHash(list);
   if (!bytesEqual(actual, bodyHash)) {
+    const field = v2 ? "checkpointHash" : "bodyHash";
     throw new VerifyError(
       "hash_mismatch",
-      `node list JSON says bodyHash ${toHex(bodyHash)}, its body hashes to ${
-        toHex(actual)
-      }`,
+      `node list JSON says ${field} ${toHex(bodyHash)}, its ${
+        v2 ? "header" : "body"
+      } hashes to ${toHex(actual)}`,
     );
   }
   return list;
+}
+
+function extensionFromJson(v: unknown, what: string): ListExtension {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw badJson(`${what} must be an object`);
+  }
+  const type = jsonUint(
+    (v as Record<string, unknown>).type,
+    0xff,
+    `${what}.type`,
+  );
+  if (type === EXTENSION_TYPES.keyRotation) {
+    const o = jsonObject(v, ["type", "oldKey", "newKey", "signature"], what);
+    return {
+      type,
+      rotation: {
+        oldKey: jsonHex(o.oldKey, 32, `${what}.oldKey`),
+        newKey: jsonHex(o.newKey, 32, `${what}.newKey`),
+        signature: jsonHex(o.signature, SIGNATURE_LENGTH, `${what}.signature`),
+      },
+    };
+  }
+  const o = jsonObject(v, ["type", "value"], what);
+  return { type, value: fromHex(jsonString(o.value, `${what}.value`)) };
 }

@@ -17,8 +17,11 @@ import {
   encodeSignatures,
 } from "./codec.ts";
 import {
+  HEADER_V2_BASE_LENGTH,
   KEY_ID_LENGTH,
+  LIST_FORMAT_V2,
   LIST_SIGNATURE_DOMAIN,
+  LIST_SIGNATURE_DOMAIN_V2,
   type ListSignature,
   type NodeList,
   type NodeListHeader,
@@ -26,6 +29,19 @@ import {
 } from "./format.ts";
 
 const DOMAIN_BYTES = new TextEncoder().encode(LIST_SIGNATURE_DOMAIN);
+const DOMAIN_V2_BYTES = new TextEncoder().encode(LIST_SIGNATURE_DOMAIN_V2);
+
+/**
+ * Identity of an encoded body (or of a whole list: only its start is read).
+ * v1: SHA-256 of the body; v2: SHA-256 of the header (the checkpoint hash).
+ * The bytes must already be known to be well formed.
+ */
+export function listIdOfBody(body: Uint8Array): Uint8Array {
+  if (body[4] !== LIST_FORMAT_V2) return sha256(body);
+  const extensions = ((body[HEADER_V2_BASE_LENGTH - 2] ?? 0) << 8) |
+    (body[HEADER_V2_BASE_LENGTH - 1] ?? 0);
+  return sha256(body.subarray(0, HEADER_V2_BASE_LENGTH + extensions));
+}
 
 /**
  * The list's identity: SHA-256 of its encoded body.
@@ -42,7 +58,11 @@ export function listBodyHash(body: Uint8Array): Uint8Array {
 }
 
 /**
- * Body hash of a decoded list (encodes its body first).
+ * The identity of a decoded list (it encodes the body first): for v1 the
+ * SHA-256 of its body, for v2 its checkpoint hash, the SHA-256 of its header
+ * (which commits to the records through `recordsHash`). It is what the
+ * registry signs, what the next list's `prevHash` names and what diffs name;
+ * the name is from v1.
  *
  * @example
  * ```ts
@@ -58,25 +78,30 @@ export function listBodyHash(body: Uint8Array): Uint8Array {
 export function nodeListBodyHash(
   list: Pick<NodeList, "header" | "records">,
 ): Uint8Array {
-  return sha256(encodeListBody(list.header, list.records));
+  return listIdOfBody(encodeListBody(list.header, list.records));
 }
 
 /**
- * The exact bytes each list signature covers:
- * `utf8("snode-registry/nodelist/v1\n") || bodyHash`.
+ * The exact bytes each registry signature covers:
+ * `utf8("snode-registry/nodelist/v1\n") || bodyHash` for a v1 list,
+ * `utf8("snode-registry/nodelist/v2\n") || checkpointHash` for a v2 list.
  *
- * @throws {DecodeError} `bad_length` unless `bodyHash` is 32 bytes.
+ * @throws {DecodeError} `bad_length` unless the hash is 32 bytes.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.equal(listSigningMessage(new Uint8Array(32)).length, 27 + 32);
+ * assert.notDeepEqual(listSigningMessage(new Uint8Array(32), 2), listSigningMessage(new Uint8Array(32)));
  * ```
  */
-export function listSigningMessage(bodyHash: Uint8Array): Uint8Array {
+export function listSigningMessage(
+  bodyHash: Uint8Array,
+  version: 1 | 2 = 1,
+): Uint8Array {
   if (bodyHash.length !== 32) {
     throw new DecodeError("bad_length", "a body hash is 32 bytes");
   }
-  return concat(DOMAIN_BYTES, bodyHash);
+  return concat(version === 2 ? DOMAIN_V2_BYTES : DOMAIN_BYTES, bodyHash);
 }
 
 /**
@@ -125,7 +150,13 @@ export function signListBody(
   decodeListBody(body, body[5] ?? 1);
   return {
     keyId: keyIdOf(publicKeyOf(secretKey)),
-    signature: sign(secretKey, listSigningMessage(listBodyHash(body))),
+    signature: sign(
+      secretKey,
+      listSigningMessage(
+        listIdOfBody(body),
+        body[4] === LIST_FORMAT_V2 ? 2 : 1,
+      ),
+    ),
   };
 }
 
@@ -158,7 +189,9 @@ export function buildSignedList(
   checkSignatureCount(secretKeys.length);
   const signatures = secretKeys.map((sk) => signListBody(body, sk))
     .sort((a, b) => compareBytes(a.keyId, b.keyId));
-  const list: NodeList = { header, records: sorted, signatures };
+  const list: NodeList = header.commitments === undefined
+    ? { header, records: sorted, signatures }
+    : { header, records: sorted, signatures, cosignatures: [] };
   encodeNodeList(list); // refuses duplicate signing keys (not_sorted)
   return list;
 }
@@ -179,9 +212,12 @@ export function buildSignedList(
 export interface EncodedNodeList {
   /** The list. */
   list: NodeList;
-  /** Its encoding: body, then signatures. */
+  /** Its encoding: body, then signatures (v2: then an empty co-signatures section). */
   bytes: Uint8Array;
-  /** SHA-256 of the body: what the signatures cover and the next list chains to. */
+  /**
+   * The list's identity (v1: SHA-256 of the body; v2: the checkpoint hash):
+   * what the signatures cover and the next list chains to.
+   */
   bodyHash: Uint8Array;
 }
 
@@ -208,16 +244,55 @@ export function buildEncodedList(
   records: readonly NodeRecord[],
   secretKeys: readonly Uint8Array[],
 ): EncodedNodeList {
+  checkSignatureCount(secretKeys.length);
+  return buildEncodedListWith(
+    header,
+    records,
+    (message) =>
+      secretKeys.map((sk): ListSignature => ({
+        keyId: keyIdOf(publicKeyOf(sk)),
+        signature: sign(sk, message),
+      })),
+  );
+}
+
+/**
+ * {@linkcode buildEncodedList} with the signing done by `signer`, which gets
+ * the exact bytes to sign ({@linkcode listSigningMessage} of the identity)
+ * and returns the signatures (any order; they are sorted by key id). A
+ * signer that holds its keys elsewhere (a hardware token, another process),
+ * or a witness re-building a list it will compare, passes its own.
+ *
+ * @throws {DecodeError} as {@linkcode buildSignedList}.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf, sign } from "../keys.ts";
+ * const header = { network: 3, epoch: 1n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n };
+ * const sk = new Uint8Array(32).fill(1);
+ * const a = buildEncodedListWith(header, [], (m) => [{ keyId: keyIdOf(publicKeyOf(sk)), signature: sign(sk, m) }]);
+ * assert.deepEqual(a.bytes, buildEncodedList(header, [], [sk]).bytes);
+ * ```
+ */
+export function buildEncodedListWith(
+  header: NodeListHeader,
+  records: readonly NodeRecord[],
+  signer: (message: Uint8Array) => ListSignature[],
+): EncodedNodeList {
   const sorted = [...records].sort((a, b) => compareBytes(a.pubkey, b.pubkey));
   const body = encodeListBody(header, sorted);
-  checkSignatureCount(secretKeys.length);
-  const bodyHash = listBodyHash(body);
-  const message = listSigningMessage(bodyHash);
-  const signatures = secretKeys.map((sk): ListSignature => ({
-    keyId: keyIdOf(publicKeyOf(sk)),
-    signature: sign(sk, message),
-  })).sort((a, b) => compareBytes(a.keyId, b.keyId));
+  const v2 = header.commitments !== undefined;
+  const bodyHash = listIdOfBody(body);
+  const signatures = [...signer(listSigningMessage(bodyHash, v2 ? 2 : 1))]
+    .sort((a, b) => compareBytes(a.keyId, b.keyId));
   // encodeSignatures refuses duplicate signing keys (not_sorted).
-  const bytes = concat(body, encodeSignatures(signatures));
-  return { list: { header, records: sorted, signatures }, bytes, bodyHash };
+  const bytes = concat(
+    body,
+    encodeSignatures(signatures),
+    v2 ? new Uint8Array([0]) : new Uint8Array(),
+  );
+  const list: NodeList = v2
+    ? { header, records: sorted, signatures, cosignatures: [] }
+    : { header, records: sorted, signatures };
+  return { list, bytes, bodyHash };
 }

@@ -17,7 +17,7 @@ import {
 } from "./format.ts";
 import {
   keyIdOf,
-  listBodyHash,
+  listIdOfBody,
   listSigningMessage,
   nodeListBodyHash,
 } from "./signing.ts";
@@ -93,7 +93,7 @@ export interface VerifyNodeListOptions {
 export interface VerifiedNodeList {
   /** The list (decoded, when bytes were given). */
   list: NodeList;
-  /** SHA-256 of its body. */
+  /** Its identity: v1 the SHA-256 of its body, v2 its checkpoint hash. */
   bodyHash: Uint8Array;
   /** Trusted keys with a valid signature, in the order they were given. */
   signers: Uint8Array[];
@@ -142,7 +142,7 @@ export function verifyNodeList(
   options: VerifyNodeListOptions = {},
 ): VerifiedNodeList {
   let list: NodeList;
-  let body: Uint8Array;
+  let bodyHash: Uint8Array;
   if (input instanceof Uint8Array) {
     if (options.expectedNetwork === undefined) {
       throw new DecodeError(
@@ -151,17 +151,20 @@ export function verifyNodeList(
       );
     }
     list = decodeNodeList(input, options.expectedNetwork);
-    body = input.subarray(
-      0,
-      HEADER_LENGTH + list.records.length * RECORD_LENGTH,
-    );
+    bodyHash = list.header.commitments === undefined
+      ? listIdOfBody(
+        input.subarray(0, HEADER_LENGTH + list.records.length * RECORD_LENGTH),
+      )
+      : listIdOfBody(input);
   } else {
     list = input;
     checkNetwork(list.header.network, options.expectedNetwork, "node list");
-    body = encodeListBody(list.header, list.records);
+    bodyHash = listIdOfBody(encodeListBody(list.header, list.records));
   }
-  const bodyHash = listBodyHash(body);
-  const message = listSigningMessage(bodyHash);
+  const message = listSigningMessage(
+    bodyHash,
+    list.header.commitments === undefined ? 1 : 2,
+  );
 
   const trusted: { key: Uint8Array; keyId: Uint8Array }[] = [];
   for (const key of trustedKeys) {
@@ -213,7 +216,9 @@ export function verifyNodeList(
 
 /**
  * Check that `next` chains to `prev`: same network, a higher epoch, and
- * `next.prevHash` equal to the body hash of `prev`. Signatures are not
+ * `next.prevHash` equal to the identity of `prev` (v1: its body hash, v2:
+ * its checkpoint hash; the first v2 list names the last v1 list's body
+ * hash). Signatures are not
  * looked at (verify each list with {@linkcode verifyNodeList}).
  *
  * @throws {VerifyError} `chain_broken`, saying which rule failed.

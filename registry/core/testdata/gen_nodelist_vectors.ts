@@ -243,7 +243,7 @@ export function buildNodeListVectors(): NodeListVectors {
     e("truncated by one byte", b0.subarray(0, b0.length - 1), "truncated"),
     e("one trailing byte", new Uint8Array([...b0, 0]), "trailing_bytes"),
     e("magic SNL2", patch(b0, 3, [0x32]), "bad_magic"),
-    e("version 2", patch(b0, 4, [2]), "unsupported_version"),
+    e("version 3", patch(b0, 4, [3]), "unsupported_version"),
     e("devnet list decoded as mainnet", b0, "wrong_network", 1),
     e("unknown network id 9", patch(b0, 5, [9]), "wrong_network"),
     e(

@@ -1,12 +1,16 @@
 /**
  * The signed node lists: binary (the signed bytes, `application/octet-stream`)
  * or JSON, chosen by a `.bin`/`.json` suffix, then `?format=`, then `Accept`.
- * Lists never change, so each representation is compressed once (br or gzip
- * by `Accept-Encoding`) and cached per (epoch, format, encoding); the ETag
- * is strong (body hash, format, coding) and `If-None-Match` gets a 304 that
+ * A list's identity never changes, only the witness co-signatures attached
+ * to it, so each representation is compressed once (br or gzip by
+ * `Accept-Encoding`) and cached per (epoch, co-signatures, format, encoding);
+ * the ETag is strong (identity, co-signature count, format, coding:
+ * `"<hash>.<format>"` until a co-signature arrives, then
+ * `"<hash>.c<n>.<format>"`) and `If-None-Match` gets a 304 that
  * carries `Date`, so a skewed client learns the time (network.md §8). A list
- * by epoch is immutable; `latest` may be cached until the list's fresh-until
- * time. Diffs from an older list are served the same way.
+ * by epoch is immutable once every configured witness co-signed it (until
+ * then `no-cache`: revalidate by ETag); `latest` may be cached until the
+ * list's fresh-until time. Diffs from an older list are served the same way.
  *
  * @module
  */
@@ -42,10 +46,23 @@ const VARY = "Accept, Accept-Encoding";
 interface ListMeta {
   epoch: number;
   hash: string;
+  /** Co-signatures attached so far: they change the bytes, not the identity. */
+  cosignatures: number;
 }
 
 function listMeta(deps: Deps, which: string): Promise<ListMeta> {
   return deps.queries.lists.meta(which === "latest" ? "latest" : Number(which));
+}
+
+/**
+ * The ETag base of a list: its identity and format, and for a co-signed list
+ * the number of co-signatures (a v1 list, or a v2 list not co-signed yet,
+ * keeps the plain form `<hash>.<format>`).
+ */
+function cosignedTag(meta: ListMeta, format: Format): string {
+  return meta.cosignatures === 0
+    ? `${meta.hash}.${format}`
+    : `${meta.hash}.c${meta.cosignatures}.${format}`;
 }
 
 function etagOf(base: string, encoding: Encoding): string {
@@ -65,8 +82,13 @@ export function listRoutes(
   const { registry, queries } = deps;
 
   async function cacheControl(which: string, meta: ListMeta): Promise<string> {
-    if (which !== "latest") return IMMUTABLE;
     const list = await queries.lists.list(meta.epoch);
+    // A v2 list still gathering co-signatures changes: caches revalidate
+    // it (by its ETag) until every configured witness has co-signed.
+    const gathering = list.header.commitments !== undefined &&
+      meta.cosignatures < registry.witnesses.length;
+    if (gathering) return "no-cache";
+    if (which !== "latest") return IMMUTABLE;
     const left = Number(list.header.freshUntil) - registry.nowSeconds();
     return `public, max-age=${Math.max(0, left)}`;
   }
@@ -146,20 +168,24 @@ export function listRoutes(
       const meta = await listMeta(deps, which);
       const encoding = preferredEncoding(c.req.header("accept-encoding"));
       const fmt = format;
+      const version = `${meta.epoch}.${meta.cosignatures}`;
       return respond(
         c.req.raw,
-        `${meta.hash}.${fmt}`,
+        // The identity and the number of co-signatures: a client holding
+        // the list with fewer co-signatures sees it changed.
+        cosignedTag(meta, fmt),
         encoding,
         {
           "content-type": MEDIA[fmt],
           "cache-control": await cacheControl(which, meta),
           "x-list-epoch": String(meta.epoch),
           "x-list-hash": meta.hash,
+          "x-list-cosignatures": String(meta.cosignatures),
         },
         () =>
-          cache.get(`list/${meta.epoch}/${fmt}/${encoding}`, async () => {
+          cache.get(`list/${version}/${fmt}/${encoding}`, async () => {
             const plain = await cache.get(
-              `list/${meta.epoch}/${fmt}/identity`,
+              `list/${version}/${fmt}/identity`,
               async () =>
                 fmt === "bin"
                   ? (await queries.lists.stored(meta.epoch)).bytes
@@ -202,7 +228,8 @@ export function listRoutes(
       const meta = await listMeta(deps, which);
       const encoding = preferredEncoding(c.req.header("accept-encoding"));
       // Check availability before answering 304 to a stale base.
-      const plainKey = `diff/${from}/${meta.epoch}/identity`;
+      const version = `${meta.epoch}.${meta.cosignatures}`;
+      const plainKey = `diff/${from}/${version}/identity`;
       const plain = () =>
         cache.get(
           plainKey,
@@ -211,17 +238,18 @@ export function listRoutes(
       await plain();
       return respond(
         c.req.raw,
-        `diff.${from}.${meta.hash}`,
+        `diff.${from}.${cosignedTag(meta, "bin")}`,
         encoding,
         {
           "content-type": MEDIA.bin,
           "cache-control": await cacheControl(which, meta),
           "x-list-epoch": String(meta.epoch),
           "x-list-hash": meta.hash,
+          "x-list-cosignatures": String(meta.cosignatures),
         },
         () =>
           cache.get(
-            `diff/${from}/${meta.epoch}/${encoding}`,
+            `diff/${from}/${version}/${encoding}`,
             async () => await compress(await plain(), encoding),
           ),
       );

@@ -9,7 +9,7 @@
 import type { RegistryEventOf } from "../../../registry/api/events.ts";
 import { RegistryApiError } from "../../../registry/client/errors.ts";
 import { fromHex, toHex } from "../../../registry/core/bytes.ts";
-import { keyIdOf } from "../../../registry/core/nodelist.ts";
+import { keyIdOf, verifyCosignature } from "../../../registry/core/nodelist.ts";
 import { TableWrap, When } from "../../components/bits.tsx";
 import { formatInt, formatTime, percentOf } from "../../format.ts";
 import { VerifyList } from "../../islands/VerifyList.tsx";
@@ -82,6 +82,29 @@ export async function lists(ctx: Ctx): Promise<Response> {
   const epoch = Number(list.header.epoch);
   const keys = info.registryKeys;
   const threshold = Math.floor(keys.length / 2) + 1;
+  const witnesses = info.witnesses ?? [];
+  const witnessThreshold = witnesses.length === 0
+    ? 0
+    : Math.floor(witnesses.length / 2) + 1;
+  const witnessById = new Map(witnesses.map((w) => [w.keyId, w]));
+  const checkpointHash = info.latestList.hash;
+  // Co-signature counts of recent lists (they arrive after publication).
+  const cosignedCounts = new Map<number, number>();
+  await Promise.all(
+    ctx.data.index.recent(12, ["list_published"]).map(async (e) => {
+      const n = Number((e.data as { epoch: number }).epoch);
+      try {
+        const res = await fetch(
+          `${ctx.data.client.baseUrl}/v1/lists/${n}.bin`,
+          { method: "HEAD" },
+        );
+        const c = res.headers.get("x-list-cosignatures");
+        if (c !== null) cosignedCounts.set(n, Number(c));
+      } catch {
+        // The count is a courtesy; the island checks the list itself.
+      }
+    }),
+  );
   const keyById = new Map(
     keys.map((k) => [toHex(keyIdOf(fromHex(k, 32))), k]),
   );
@@ -117,16 +140,19 @@ export async function lists(ctx: Ctx): Promise<Response> {
         <p class="lede">
           Every epoch the registry publishes a signed list of the nodes in the
           network (active and decommissioned) with their addresses and swarms.
-          Clients accept a list only if enough registry keys signed it, and each
-          list names the one before it by hash, so a registry cannot quietly
-          rewrite history or show different lists to different people without it
-          being detectable.
+          Clients accept a list only if enough registry keys signed it and
+          enough independent witnesses co-signed it, and each list names the one
+          before it by hash, so a registry cannot quietly rewrite history or
+          show different lists to different people without it being detectable.
         </p>
 
         <section aria-labelledby="h-latest">
           <h2 id="h-latest">Latest list: epoch {epoch}</h2>
           <dl class="facts">
-            <dt>Body hash (its identity)</dt>
+            <dt>
+              {list.header.commitments ? "Checkpoint hash" : "Body hash"}{" "}
+              (its identity)
+            </dt>
             <dd>
               <code class="hash">{info.latestList.hash}</code>
             </dd>
@@ -214,6 +240,83 @@ export async function lists(ctx: Ctx): Promise<Response> {
           </TableWrap>
         </section>
 
+        <section aria-labelledby="h-cosigs">
+          <h2 id="h-cosigs">Witness co-signatures</h2>
+          <p>
+            Independent witnesses re-execute each epoch's published inputs (the
+            signed writes the registry accepted and its own observations) with
+            the registry's rules on their own copy of the state, and co-sign the
+            list only if they get this exact list and it extends the last one
+            they co-signed. Clients that pin the witnesses' keys need{" "}
+            {witnessThreshold > 0 ? witnessThreshold : "k"} of them (
+            <code>
+              snode list fetch --witness-key KEY@URL --threshold{" "}
+              {witnessThreshold || "K"}
+            </code>), so the registry alone can neither publish a list that does
+            not follow from its inputs nor show different clients different
+            lists.
+          </p>
+          {witnesses.length === 0
+            ? <p class="muted">This registry names no witnesses.</p>
+            : (
+              <TableWrap label="Co-signatures of the latest list">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Witness</th>
+                      <th scope="col">Key</th>
+                      <th scope="col">Co-signed at</th>
+                      <th scope="col">Valid</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {witnesses.map((w) => {
+                      const c = (list.cosignatures ?? []).find((x) =>
+                        toHex(x.keyId) === w.keyId
+                      );
+                      const valid = c !== undefined &&
+                        verifyCosignature(
+                          fromHex(w.key, 32),
+                          fromHex(checkpointHash, 32),
+                          c,
+                        );
+                      return (
+                        <tr>
+                          <td>
+                            {w.url
+                              ? <a href={`${w.url}/v1/status`}>{w.url}</a>
+                              : <code>{w.keyId}</code>}
+                          </td>
+                          <td>
+                            <code title={w.key}>{w.key.slice(0, 16)}…</code>
+                          </td>
+                          <td>
+                            {c ? formatTime(Number(c.time)) : "not yet"}
+                          </td>
+                          <td>
+                            {c === undefined
+                              ? <span class="muted">-</span>
+                              : valid
+                              ? <span class="ok">valid</span>
+                              : <span class="warn">does not verify</span>}
+                          </td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </TableWrap>
+            )}
+          {(list.cosignatures ?? []).some((c) =>
+            !witnessById.has(toHex(c.keyId))
+          ) && (
+            <p class="warn">
+              The list also carries co-signatures from keys this registry does
+              not name.
+            </p>
+          )}
+        </section>
+
         <section aria-labelledby="h-verify">
           <h2 id="h-verify">Verify in your browser</h2>
           <p>
@@ -229,6 +332,8 @@ export async function lists(ctx: Ctx): Promise<Response> {
               networkId: info.networkId,
               registryKeys: keys,
               threshold,
+              witnessKeys: witnesses.map((w) => w.key),
+              witnessThreshold,
               links: LINKS,
               base: "/lists",
             }}
@@ -243,9 +348,10 @@ export async function lists(ctx: Ctx): Promise<Response> {
               <thead>
                 <tr>
                   <th scope="col">Epoch</th>
-                  <th scope="col">Body hash</th>
+                  <th scope="col">Hash (its identity)</th>
                   <th scope="col" class="num">Nodes</th>
                   <th scope="col" class="num">Active</th>
+                  <th scope="col" class="num">Co-signatures</th>
                   <th scope="col">Published</th>
                 </tr>
               </thead>
@@ -270,6 +376,9 @@ export async function lists(ctx: Ctx): Promise<Response> {
                     </td>
                     <td class="num">{String(e.data.nodes)}</td>
                     <td class="num">{String(e.data.active)}</td>
+                    <td class="num">
+                      {cosignedCounts.get(Number(e.data.epoch)) ?? "-"}
+                    </td>
                     <td>{formatTime(Math.floor(e.createdAt / 1000))}</td>
                   </tr>
                 ))}
