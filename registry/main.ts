@@ -14,7 +14,7 @@
 
 import { toHex } from "./core/bytes.ts";
 import { formatCoins } from "./core/params.ts";
-import { createApp } from "./http/app.ts";
+import { createApp, fastPathOf } from "./http/app.ts";
 import { formatRate } from "./http/rate_limit.ts";
 import { type HttpServer, serveHttp } from "./http/server.ts";
 import { type GenesisAllocation, Registry } from "./registry.ts";
@@ -218,6 +218,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       maxConnectionsPerClient: config.http.maxConnectionsPerClient,
       trustedProxies: new Set(config.http.trustedProxies),
       onError: (message, error) => log.error(message, { error }),
+      fast: fastPathOf(app),
     });
   } catch (e) {
     await store.close().catch(() => {});

@@ -61,7 +61,9 @@ export {
   decodeNodeList,
   encodeListBody,
   encodeNodeList,
+  splitNodeList,
 } from "./nodelist/codec.ts";
+export type { NodeListSections } from "./nodelist/codec.ts";
 export {
   buildEncodedList,
   buildSignedList,

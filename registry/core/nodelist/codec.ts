@@ -484,3 +484,72 @@ export function decodeNodeList(
   r.end();
   return { header, records, signatures };
 }
+
+/**
+ * A list's three sections, as views into its bytes: the header, the
+ * records (`recordCount` x {@linkcode RECORD_LENGTH} bytes, in key order)
+ * and what follows them (the signatures). For code that stores or caches
+ * lists without decoding every record; only the header is checked (the
+ * sections are not: decode the list before trusting it).
+ *
+ * @example The sections laid end to end are the list
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildEncodedList } from "./signing.ts";
+ * const header = { network: 3, epoch: 1n, validAfter: 0n, freshUntil: 0n, validUntil: 0n, prevHash: new Uint8Array(32), swarmSeed: 0n };
+ * const { bytes } = buildEncodedList(header, [], [new Uint8Array(32).fill(2)]);
+ * const s: NodeListSections = splitNodeList(bytes, 3);
+ * assert.equal(s.headerBytes.length + s.recordBytes.length + s.signatureBytes.length, bytes.length);
+ * ```
+ */
+export interface NodeListSections {
+  /** The decoded header. */
+  header: NodeListHeader;
+  /** Records in the list. */
+  recordCount: number;
+  /** The header's bytes. */
+  headerBytes: Uint8Array;
+  /** The records' bytes, `recordCount` x {@linkcode RECORD_LENGTH}. */
+  recordBytes: Uint8Array;
+  /** Everything after the records: the signatures section(s). */
+  signatureBytes: Uint8Array;
+}
+
+/**
+ * Split an encoded list (or a body, whose signature bytes are then empty)
+ * into header, records and signatures, decoding only the header: a fixed
+ * cost whatever the list's size.
+ *
+ * @throws {DecodeError} as the header of {@linkcode decodeNodeList};
+ * `truncated` when the records do not fit.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { concat } from "../bytes.ts";
+ * import { buildEncodedList } from "./signing.ts";
+ * const header = { network: 3, epoch: 5n, validAfter: 0n, freshUntil: 60n, validUntil: 90n, prevHash: new Uint8Array(32), swarmSeed: 0n };
+ * const { bytes } = buildEncodedList(header, [], [new Uint8Array(32).fill(1)]);
+ * const s = splitNodeList(bytes, 3);
+ * assert.equal(s.header.freshUntil, 60n);
+ * assert.equal(s.recordCount, 0);
+ * assert.deepEqual(concat(s.headerBytes, s.recordBytes, s.signatureBytes), bytes);
+ * ```
+ */
+export function splitNodeList(
+  bytes: Uint8Array,
+  expectedNetwork: number,
+): NodeListSections {
+  checkInputLength(bytes, MAX_LIST_LENGTH, "node list");
+  const r = new ByteReader(bytes, "node list");
+  const { header, recordCount } = readHeader(r, expectedNetwork, "node list");
+  const headerEnd = r.offset;
+  checkFits(r, recordCount, RECORD_LENGTH, "node list records");
+  const recordsEnd = headerEnd + recordCount * RECORD_LENGTH;
+  return {
+    header,
+    recordCount,
+    headerBytes: bytes.subarray(0, headerEnd),
+    recordBytes: bytes.subarray(headerEnd, recordsEnd),
+    signatureBytes: bytes.subarray(recordsEnd),
+  };
+}

@@ -12,7 +12,9 @@
  */
 
 import { createRoute } from "@hono/zod-openapi";
+import { RegistryError } from "../../api/errors.ts";
 import type { App, Deps } from "../deps.ts";
+import { type LatestEntry, latestCacheControl } from "../latest_list.ts";
 import { compress, type RepresentationCache } from "../list_cache.ts";
 import {
   type Encoding,
@@ -42,10 +44,17 @@ const VARY = "Accept, Accept-Encoding";
 interface ListMeta {
   epoch: number;
   hash: string;
+  /** `latest` only: the list held in memory. */
+  latest?: LatestEntry;
 }
 
-function listMeta(deps: Deps, which: string): Promise<ListMeta> {
-  return deps.queries.lists.meta(which === "latest" ? "latest" : Number(which));
+async function listMeta(deps: Deps, which: string): Promise<ListMeta> {
+  if (which !== "latest") return await deps.queries.lists.meta(Number(which));
+  const latest = await deps.latest.get();
+  if (!latest) {
+    throw new RegistryError("unknown_list", "no list has been published yet");
+  }
+  return { epoch: latest.epoch, hash: latest.hash, latest };
 }
 
 function etagOf(base: string, encoding: Encoding): string {
@@ -64,11 +73,9 @@ export function listRoutes(
 ): void {
   const { registry, queries } = deps;
 
-  async function cacheControl(which: string, meta: ListMeta): Promise<string> {
-    if (which !== "latest") return IMMUTABLE;
-    const list = await queries.lists.list(meta.epoch);
-    const left = Number(list.header.freshUntil) - registry.nowSeconds();
-    return `public, max-age=${Math.max(0, left)}`;
+  function cacheControl(meta: ListMeta): string {
+    if (!meta.latest) return IMMUTABLE;
+    return latestCacheControl(meta.latest, registry.nowSeconds());
   }
 
   function respond(
@@ -152,14 +159,16 @@ export function listRoutes(
         encoding,
         {
           "content-type": MEDIA[fmt],
-          "cache-control": await cacheControl(which, meta),
+          "cache-control": cacheControl(meta),
           "x-list-epoch": String(meta.epoch),
           "x-list-hash": meta.hash,
         },
         () =>
-          cache.get(`list/${meta.epoch}/${fmt}/${encoding}`, async () => {
-            const plain = await cache.get(
-              `list/${meta.epoch}/${fmt}/identity`,
+          meta.latest && fmt === "bin"
+            ? meta.latest.encode(encoding)
+            : cache.get(`list/${meta.epoch}/${fmt}/${encoding}`, async () => {
+              const plain = await cache.get(
+                `list/${meta.epoch}/${fmt}/identity`,
               async () =>
                 fmt === "bin"
                   ? (await queries.lists.stored(meta.epoch)).bytes
@@ -215,7 +224,7 @@ export function listRoutes(
         encoding,
         {
           "content-type": MEDIA.bin,
-          "cache-control": await cacheControl(which, meta),
+          "cache-control": cacheControl(meta),
           "x-list-epoch": String(meta.epoch),
           "x-list-hash": meta.hash,
         },

@@ -23,17 +23,16 @@ export function opsRoutes(
   const { registry, queries, state } = deps;
 
   async function latestList() {
-    const row = await registry.store.read.lists.latest();
+    const row = await deps.latest.get();
     if (!row) return null;
-    const list = await queries.lists.list(row.epoch);
     const now = registry.nowSeconds();
     return {
       epoch: row.epoch,
       hash: row.hash,
       nodes: row.nodeCount,
       ageSeconds: Math.max(0, now - row.publishedAt),
-      fresh: now < Number(list.header.freshUntil),
-      valid: now < Number(list.header.validUntil),
+      fresh: now < row.freshUntil,
+      valid: now < row.validUntil,
     };
   }
 
