@@ -18,8 +18,8 @@
 import type http from "node:http";
 import type { AppState } from "./deps.ts";
 import {
-  type LatestEntry,
   latestCacheControl,
+  type LatestEntry,
   type LatestList,
 } from "./latest_list.ts";
 import {

@@ -14,7 +14,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { RegistryError } from "../../api/errors.ts";
 import type { App, Deps } from "../deps.ts";
-import { type LatestEntry, latestCacheControl } from "../latest_list.ts";
+import { latestCacheControl, type LatestEntry } from "../latest_list.ts";
 import { compress, type RepresentationCache } from "../list_cache.ts";
 import {
   type Encoding,
@@ -169,15 +169,15 @@ export function listRoutes(
             : cache.get(`list/${meta.epoch}/${fmt}/${encoding}`, async () => {
               const plain = await cache.get(
                 `list/${meta.epoch}/${fmt}/identity`,
-              async () =>
-                fmt === "bin"
-                  ? (await queries.lists.stored(meta.epoch)).bytes
-                  : new TextEncoder().encode(
-                    JSON.stringify(await queries.lists.json(meta.epoch)),
-                  ),
-            );
-            return await compress(plain, encoding);
-          }),
+                async () =>
+                  fmt === "bin"
+                    ? (await queries.lists.stored(meta.epoch)).bytes
+                    : new TextEncoder().encode(
+                      JSON.stringify(await queries.lists.json(meta.epoch)),
+                    ),
+              );
+              return await compress(plain, encoding);
+            }),
       );
     },
   );
