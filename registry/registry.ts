@@ -1,6 +1,7 @@
 /**
  * The registry: a thin facade over the actions. It verifies signed writes,
- * runs each action in one store transaction behind a write queue, keeps an
+ * runs each action behind a write queue that commits queued writes in
+ * groups (each write in its own savepoint: `group_commit.ts`), keeps an
  * epoch cursor for readers, and publishes the events an action returns to
  * subscribers once its transaction has committed.
  *
@@ -26,8 +27,15 @@ import {
 import { submit } from "./actions/submit.ts";
 import { tick, type TickSummary } from "./actions/tick.ts";
 import { publicKeyOf } from "./core/keys.ts";
-import { checkTimestamp, decodeMessage } from "./core/messages.ts";
+import { VerifyError } from "./core/errors.ts";
+import {
+  checkTimestamp,
+  decodeUnverifiedMessage,
+  type SignatureCheck,
+} from "./core/messages.ts";
 import type { NetworkParams } from "./core/params.ts";
+import { GroupCommit, type GroupCommitStats } from "./group_commit.ts";
+import { SignatureVerifier } from "./runtime/signatures.ts";
 import type { Store } from "./store/store.ts";
 
 export type { GenesisAllocation, ReachabilityResult, TickSummary };
@@ -71,7 +79,12 @@ export class Registry {
   readonly #listeners = new Set<(events: RegistryEvent[]) => void>();
   #epoch = 0;
   #lastEventId = 0;
-  #writeChain: Promise<unknown> = Promise.resolve();
+  readonly #writes: GroupCommit;
+  readonly #verifier = new SignatureVerifier();
+  /** Writes whose signatures are being verified (about to be queued). */
+  #verifying = 0;
+  /** Settles once the last submitted write joined the queue (or failed). */
+  #admission: Promise<void> = Promise.resolve();
 
   private constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -79,6 +92,9 @@ export class Registry {
     this.publicKeys = options.signingKeys.map(publicKeyOf);
     this.minimumNodeVersion = options.minimumNodeVersion ?? null;
     this.#clock = options.clock;
+    this.#writes = new GroupCommit(options.store, {
+      pending: () => this.#verifying > 0,
+    });
     this.#settings = {
       signingKeys: options.signingKeys,
       faucetLimit: options.faucetLimit ?? 1000n * 1_000_000_000n,
@@ -145,7 +161,12 @@ export class Registry {
 
   /** Resolve once every write queued so far has committed or failed. */
   async drain(): Promise<void> {
-    await this.#writeChain;
+    await this.#writes.drain();
+  }
+
+  /** Counters of the write queue's groups. */
+  get writeStats(): GroupCommitStats {
+    return { ...this.#writes.stats };
   }
 
   /**
@@ -154,61 +175,110 @@ export class Registry {
    * nothing.
    */
   async submit(bytes: Uint8Array): Promise<SubmitResultView> {
-    const msg = decodeMessage(bytes, this.params.id);
-    checkTimestamp(
-      msg.body,
-      this.nowSeconds(),
-      this.params.clockToleranceSeconds,
+    const { message: msg, checks } = decodeUnverifiedMessage(
+      bytes,
+      this.params.id,
     );
-    return await this.#run((ctx) => submit(ctx, msg));
+    // Strict RFC 8032, checked with WebCrypto (runtime/signatures.ts).
+    const verified = this.#verify(checks);
+    verified.catch(() => {});
+    this.#verifying++;
+    return await this.#admit(async () => {
+      try {
+        await verified;
+      } finally {
+        this.#verifying--;
+      }
+      checkTimestamp(
+        msg.body,
+        this.nowSeconds(),
+        this.params.clockToleranceSeconds,
+      );
+    }, () => this.#run((ctx) => submit(ctx, msg)));
+  }
+
+  /**
+   * Writes join the queue in the order they were called, whatever order
+   * their signatures finish verifying in: `enqueue` runs once every earlier
+   * call joined the queue (or failed) and `ready` resolved.
+   */
+  async #admit<T>(
+    ready: () => Promise<void>,
+    enqueue: () => Promise<T>,
+  ): Promise<T> {
+    const previous = this.#admission;
+    const admitted = Promise.withResolvers<void>();
+    this.#admission = admitted.promise;
+    let queued: Promise<T>;
+    try {
+      await previous;
+      await ready();
+      queued = enqueue();
+    } finally {
+      admitted.resolve();
+    }
+    return await queued;
+  }
+
+  async #verify(checks: readonly SignatureCheck[]): Promise<void> {
+    for (const c of checks) {
+      if (!await this.#verifier.verify(c.publicKey, c.preimage, c.signature)) {
+        throw new VerifyError("bad_signature", c.failure);
+      }
+    }
   }
 
   /** Close the epoch in progress (see `actions/tick.ts`). */
   tick(): Promise<TickSummary> {
-    return this.#run((ctx) => tick(ctx), { advancesEpoch: true });
+    return this.#admit(
+      () => Promise.resolve(),
+      () => this.#run((ctx) => tick(ctx), { advancesEpoch: true }),
+    );
   }
 
   /** Record reachability test results (see `actions/record_reachability.ts`). */
   recordReachability(results: ReachabilityResult[]): Promise<void> {
-    return this.#run((ctx) => recordReachability(ctx, results));
+    return this.#admit(
+      () => Promise.resolve(),
+      () => this.#run((ctx) => recordReachability(ctx, results)),
+    );
   }
 
   /**
-   * Run an action in one transaction behind the write queue (one writer at
-   * a time keeps the epoch stable within a write and events in order), then
-   * move the epoch cursor and publish the events it caused.
+   * Run an action behind the write queue, in the next group of writes
+   * (`group_commit.ts`: one transaction per group, a savepoint per write),
+   * then move the epoch cursor and publish the events it caused once the
+   * group committed. One writer at a time keeps the epoch stable within a
+   * write and events in order; a tick (or a run at a given epoch) runs
+   * alone.
    */
-  #run<T>(
+  async #run<T>(
     action: (ctx: ActionContext) => Promise<T>,
     options: { epoch?: number; advancesEpoch?: boolean } = {},
   ): Promise<T> {
-    const work = async () => {
-      let events: readonly RegistryEvent[] = [];
-      let epoch = 0;
-      const result = await this.store.transaction(async (tx) => {
-        // The epoch is read inside the transaction: the store, not this
-        // process, is the authority (a new database has none yet).
-        epoch = options.epoch ?? await tx.meta.epoch();
-        const ctx = actionContext(
-          tx,
-          this.params,
-          this.#settings,
-          epoch,
-          this.#clock(),
-        );
-        const value = await action(ctx);
-        events = ctx.events;
-        return value;
-      });
-      if (options.epoch === undefined) {
-        this.#epoch = options.advancesEpoch ? epoch + 1 : epoch;
-      }
-      this.#publish(events);
-      return result;
-    };
-    const run = this.#writeChain.then(work, work);
-    this.#writeChain = run.catch(() => {});
-    return run;
+    const done = await this.#writes.run(async (tx) => {
+      // The epoch is read inside the transaction: the store, not this
+      // process, is the authority (a new database has none yet).
+      const epoch = options.epoch ?? await tx.meta.epoch();
+      const ctx = actionContext(
+        tx,
+        this.params,
+        this.#settings,
+        epoch,
+        this.#clock(),
+      );
+      const value = await action(ctx);
+      return { value, events: ctx.events, epoch };
+    }, {
+      alone: options.advancesEpoch === true || options.epoch !== undefined,
+      committed: ({ events, epoch }) => {
+        if (options.epoch === undefined) {
+          this.#epoch = options.advancesEpoch ? epoch + 1 : epoch;
+        }
+        this.#publish(events);
+      },
+    });
+    return done.value;
   }
 
   #publish(events: readonly RegistryEvent[]): void {

@@ -19,6 +19,7 @@ import { MetaStore } from "./meta.ts";
 import { type Dialect, migrateToLatest } from "./migrations.ts";
 import { NodeStore } from "./nodes.ts";
 import { ReachabilityStore } from "./reachability.ts";
+import { SavepointStore } from "./savepoints.ts";
 import type { Database } from "./schema.ts";
 import { SequenceStore } from "./sequences.ts";
 import { openSqlite } from "./sqlite.ts";
@@ -35,6 +36,8 @@ export interface Tables {
   events: EventStore;
   lists: ListStore;
   inspect: InspectStore;
+  /** Savepoints (inside a transaction). */
+  savepoints: SavepointStore;
 }
 
 function tablesOf(db: Db): Tables {
@@ -48,6 +51,7 @@ function tablesOf(db: Db): Tables {
     events: new EventStore(db),
     lists: new ListStore(db),
     inspect: new InspectStore(db),
+    savepoints: new SavepointStore(db),
   };
 }
 
