@@ -131,7 +131,8 @@ export async function wrk(
   const text = new TextDecoder().decode(out.stdout);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
   const requests = Number(/(\d+) requests in/.exec(text)?.[1]);
-  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0) +
+  const errors =
+    Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0) +
     Number(/Socket errors: connect (\d+)/.exec(text)?.[1] ?? 0);
   if (!Number.isFinite(rps)) throw new Error(`wrk failed:\n${text}`);
   return { rps, requests, errors };
@@ -143,13 +144,12 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-const HEADERS: Record<ServingCase, (etag: string) => Record<string, string>> =
-  {
-    "304": (etag) => ({ "if-none-match": etag }),
-    identity: () => ({}),
-    gzip: () => ({ "accept-encoding": "gzip" }),
-    br: () => ({ "accept-encoding": "br, gzip" }),
-  };
+const HEADERS: Record<ServingCase, (etag: string) => Record<string, string>> = {
+  "304": (etag) => ({ "if-none-match": etag }),
+  identity: () => ({}),
+  gzip: () => ({ "accept-encoding": "gzip" }),
+  br: () => ({ "accept-encoding": "br, gzip" }),
+};
 
 /** Measure every case on every server at every size. */
 export async function measureServing(
@@ -176,7 +176,12 @@ export async function measureServing(
           for (const child of order) {
             const url = `http://127.0.0.1:${child.port}/v1/lists/latest`;
             const cpu0 = await processCpuSeconds(child.pid);
-            const w = await wrk(url, HEADERS[c](child.etag), seconds, connections);
+            const w = await wrk(
+              url,
+              HEADERS[c](child.etag),
+              seconds,
+              connections,
+            );
             const cpu = await processCpuSeconds(child.pid) - cpu0;
             if (w.errors > 0) {
               throw new Error(`${child.mode} ${c}: ${w.errors} errors`);

@@ -73,15 +73,19 @@ export function benchList(
       unlockRequested: false,
     });
   }
-  const { bytes, bodyHash } = buildEncodedList({
-    network: params.id,
-    epoch: BigInt(epoch),
-    validAfter: BigInt(now),
-    freshUntil: BigInt(now + 3600),
-    validUntil: BigInt(now + 86_400),
-    prevHash,
-    swarmSeed: 1n,
-  }, records, [signingKey]);
+  const { bytes, bodyHash } = buildEncodedList(
+    {
+      network: params.id,
+      epoch: BigInt(epoch),
+      validAfter: BigInt(now),
+      freshUntil: BigInt(now + 3600),
+      validUntil: BigInt(now + 86_400),
+      prevHash,
+      swarmSeed: 1n,
+    },
+    records,
+    [signingKey],
+  );
   return { bytes, hash: toHex(bodyHash) };
 }
 
