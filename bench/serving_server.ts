@@ -128,7 +128,10 @@ async function bare(
         }
         h["content-type"] = "application/octet-stream";
         if (coding !== "identity") h["content-encoding"] = coding;
-        return new Response(coded[coding], { status: 200, headers: h });
+        return new Response(coded[coding] as Uint8Array<ArrayBuffer>, {
+          status: 200,
+          headers: h,
+        });
       },
     );
     return {
