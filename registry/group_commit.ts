@@ -160,3 +160,32 @@ export class GroupCommit {
     });
   }
 }
+
+/**
+ * Keeps writes in the order they were called while each first does some
+ * asynchronous work (verifying signatures): `enqueue` runs once every
+ * earlier call's `enqueue` ran (or its `ready` failed) and `ready` resolved.
+ */
+export class CallOrder {
+  /** Settles once the last call reached its turn. */
+  #last: Promise<void> = Promise.resolve();
+
+  /** Wait for `ready` and this call's turn, then `enqueue`; resolves with its result. */
+  async admit<T>(
+    ready: () => Promise<void>,
+    enqueue: () => Promise<T>,
+  ): Promise<T> {
+    const previous = this.#last;
+    const turn = Promise.withResolvers<void>();
+    this.#last = turn.promise;
+    let queued: Promise<T>;
+    try {
+      await previous;
+      await ready();
+      queued = enqueue();
+    } finally {
+      turn.resolve();
+    }
+    return await queued;
+  }
+}

@@ -174,6 +174,10 @@ async function run(config: Config, log: Logger): Promise<number> {
       genesis,
       faucetLimit: config.faucetLimit,
       minimumNodeVersion: config.minimumNodeVersion,
+      listRetention: config.retention.lists,
+      listSnapshotEvery: config.retention.listSnapshotEvery,
+      eventRetention: config.retention.eventEpochs,
+      reachabilityEvidence: config.retention.reachabilityEvidence,
     });
   } catch (e) {
     await store.close().catch(() => {});

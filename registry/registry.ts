@@ -34,7 +34,11 @@ import {
   type SignatureCheck,
 } from "./core/messages.ts";
 import type { NetworkParams } from "./core/params.ts";
-import { GroupCommit, type GroupCommitStats } from "./group_commit.ts";
+import {
+  CallOrder,
+  GroupCommit,
+  type GroupCommitStats,
+} from "./group_commit.ts";
 import { SignatureVerifier } from "./runtime/signatures.ts";
 import type { Store } from "./store/store.ts";
 
@@ -56,6 +60,12 @@ export interface RegistryOptions {
   faucetLimit?: bigint;
   /** How many published lists to keep. Default 2,160 (72 h of 2-minute epochs). */
   listRetention?: number;
+  /** A list is stored in full at least every this many epochs, else as a delta. Default 32. */
+  listSnapshotEvery?: number;
+  /** Epochs of events kept; 0 keeps all. Default 21,600. */
+  eventRetention?: number;
+  /** Reachability tests kept per node. Default 10. */
+  reachabilityEvidence?: number;
   /** Consecutive failed reachability tests that mark a node unreachable. Default 2. */
   reachabilityFailureThreshold?: number;
   /** Accept private and loopback addresses in proofs (devnet and tests). Default: only on devnet. */
@@ -83,8 +93,7 @@ export class Registry {
   readonly #verifier = new SignatureVerifier();
   /** Writes whose signatures are being verified (about to be queued). */
   #verifying = 0;
-  /** Settles once the last submitted write joined the queue (or failed). */
-  #admission: Promise<void> = Promise.resolve();
+  readonly #order = new CallOrder();
 
   private constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -100,7 +109,9 @@ export class Registry {
       faucetLimit: options.faucetLimit ?? 1000n * 1_000_000_000n,
       listRetention: options.listRetention ?? 2160,
       reachabilityFailureThreshold: options.reachabilityFailureThreshold ?? 2,
-      reachabilityEvidence: 10,
+      listSnapshotEvery: options.listSnapshotEvery ?? 32,
+      eventRetention: options.eventRetention ?? 21_600,
+      reachabilityEvidence: options.reachabilityEvidence ?? 10,
       allowPrivateAddresses: options.allowPrivateAddresses ??
         options.params.name === "devnet",
       minimumNodeVersion: options.minimumNodeVersion ?? null,
@@ -183,7 +194,7 @@ export class Registry {
     const verified = this.#verify(checks);
     verified.catch(() => {});
     this.#verifying++;
-    return await this.#admit(async () => {
+    return await this.#order.admit(async () => {
       try {
         await verified;
       } finally {
@@ -197,29 +208,6 @@ export class Registry {
     }, () => this.#run((ctx) => submit(ctx, msg)));
   }
 
-  /**
-   * Writes join the queue in the order they were called, whatever order
-   * their signatures finish verifying in: `enqueue` runs once every earlier
-   * call joined the queue (or failed) and `ready` resolved.
-   */
-  async #admit<T>(
-    ready: () => Promise<void>,
-    enqueue: () => Promise<T>,
-  ): Promise<T> {
-    const previous = this.#admission;
-    const admitted = Promise.withResolvers<void>();
-    this.#admission = admitted.promise;
-    let queued: Promise<T>;
-    try {
-      await previous;
-      await ready();
-      queued = enqueue();
-    } finally {
-      admitted.resolve();
-    }
-    return await queued;
-  }
-
   async #verify(checks: readonly SignatureCheck[]): Promise<void> {
     for (const c of checks) {
       if (!await this.#verifier.verify(c.publicKey, c.preimage, c.signature)) {
@@ -230,7 +218,7 @@ export class Registry {
 
   /** Close the epoch in progress (see `actions/tick.ts`). */
   tick(): Promise<TickSummary> {
-    return this.#admit(
+    return this.#order.admit(
       () => Promise.resolve(),
       () => this.#run((ctx) => tick(ctx), { advancesEpoch: true }),
     );
@@ -238,7 +226,7 @@ export class Registry {
 
   /** Record reachability test results (see `actions/record_reachability.ts`). */
   recordReachability(results: ReachabilityResult[]): Promise<void> {
-    return this.#admit(
+    return this.#order.admit(
       () => Promise.resolve(),
       () => this.#run((ctx) => recordReachability(ctx, results)),
     );

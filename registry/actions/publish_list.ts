@@ -2,7 +2,8 @@
  * Publish the epoch's node list: every active and decommissioned node
  * (network.md §4: a node with no proof yet shows 0.0.0.0 and port 0, which
  * clients drop), signed with the registry keys and chained to the previous
- * list by its body hash. Lists older than the retention are forgotten.
+ * list by its body hash. Lists and events older than their retention are
+ * forgotten.
  *
  * @module
  */
@@ -62,8 +63,11 @@ export async function publishList(
     publishedAt: Number(now),
     nodeCount: records.length,
     bytes,
-  });
+  }, { snapshotEvery: ctx.settings.listSnapshotEvery });
   await ctx.tx.lists.pruneThrough(epoch - ctx.settings.listRetention);
+  if (ctx.settings.eventRetention > 0) {
+    await ctx.tx.events.pruneThrough(epoch - ctx.settings.eventRetention);
+  }
   await ctx.emit("list_published", null, [], {
     epoch,
     hash,

@@ -485,11 +485,22 @@ export function signMessage<B extends MessageBody>(
   };
 }
 
-/** One signature a message needs: verify `signature` by `publicKey` over `preimage`. */
+/**
+ * One signature a message needs: verify `signature` by `publicKey` over
+ * `preimage`.
+ *
+ * @example A message's checks, e.g. `decodeUnverifiedMessage(bytes, 3).checks`
+ * ```ts
+ * const check: SignatureCheck = { publicKey: new Uint8Array(32), preimage: new Uint8Array(0),
+ *   signature: new Uint8Array(64), failure: "faucet_request: the wallet's signature does not verify" };
+ * ```
+ */
 export interface SignatureCheck {
+  /** The signer's key. */
   publicKey: Uint8Array;
   /** The domain tag and the unsigned bytes. */
   preimage: Uint8Array;
+  /** The signature as sent. */
   signature: Uint8Array;
   /** The `bad_signature` message when it does not verify. */
   failure: string;
@@ -511,7 +522,9 @@ export interface SignatureCheck {
  * ```
  */
 export interface UnverifiedMessage {
+  /** The message, trustworthy only once every check passed. */
   message: SignedMessage;
+  /** The signatures to verify, in order. */
   checks: SignatureCheck[];
 }
 

@@ -28,6 +28,7 @@
  * | `nodelist/verify.ts`  | k-of-n signature check, hash chain, validity window          |
  * | `nodelist/json.ts`    | the JSON view and its strict parser                          |
  * | `nodelist/diff.ts`    | diffs between two lists, and applying them                   |
+ * | `nodelist/records.ts` | record sections compared and merged as bytes (storage)       |
  *
  * @module
  */
@@ -93,3 +94,5 @@ export {
   encodeNodeListDiff,
 } from "./nodelist/diff.ts";
 export type { NodeListDiff } from "./nodelist/diff.ts";
+export { applyRecordDelta, diffRecordSections } from "./nodelist/records.ts";
+export type { RecordDelta } from "./nodelist/records.ts";

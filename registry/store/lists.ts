@@ -1,10 +1,32 @@
 /**
- * The `lists` table: every published node list (the signed bytes) kept
- * within the retention, with its epoch, body hash and chain link.
+ * The `lists` table: every published node list kept within the retention,
+ * with its epoch, body hash and chain link, stored as periodic snapshots
+ * plus record deltas and given back byte for byte.
+ *
+ * A list is `header || records || signatures` (core's `splitNodeList`).
+ * A `full` row holds the list's bytes. A `delta` row holds only what
+ * changed from the list stored before it:
+ *
+ * ```text
+ * u32 header length | header | u32 removed length | removed keys (32 each)
+ * | u32 upserts length | upserted records | signatures (the rest)
+ * ```
+ *
+ * so a list of N records with 1% churn costs ~1% of a full one. A full row
+ * is written at least every `snapshotEvery` epochs, so reading a list
+ * applies at most `snapshotEvery - 1` deltas to a snapshot (record bytes
+ * merged, nothing decoded). Rows from before deltas existed are full.
+ * Pruning keeps the chain whole: the oldest list kept is made full first.
  *
  * @module
  */
 
+import { sql } from "kysely";
+import {
+  applyRecordDelta,
+  diffRecordSections,
+  splitNodeList,
+} from "../core/nodelist.ts";
 import type { Db } from "./db.ts";
 
 /** A published list's facts, without its bytes. */
@@ -17,11 +39,30 @@ export interface ListMeta {
   /** Unix seconds. */
   publishedAt: number;
   nodeCount: number;
+  /** Length of the signed bytes (signatures added later change it). */
+  size: number;
 }
 
 /** A published list with its signed bytes. */
-export interface StoredList extends ListMeta {
+export interface StoredList extends Omit<ListMeta, "size"> {
   bytes: Uint8Array;
+}
+
+/** How a list is written. */
+export interface ListInsertOptions {
+  /** Write a full snapshot when the last one is this many epochs old (1: always). Default 32. */
+  snapshotEvery?: number;
+}
+
+/** Bytes kept for the lists, by how they are stored. */
+export interface ListStorageStats {
+  lists: number;
+  full: number;
+  deltas: number;
+  /** Bytes stored. */
+  storedBytes: number;
+  /** Bytes of the lists as served. */
+  listBytes: number;
 }
 
 const META = [
@@ -30,6 +71,7 @@ const META = [
   "prev_hash",
   "published_at",
   "node_count",
+  "size",
 ] as const;
 
 function metaOf(r: {
@@ -38,6 +80,7 @@ function metaOf(r: {
   prev_hash: string;
   published_at: number;
   node_count: number;
+  size: number | null;
 }): ListMeta {
   return {
     epoch: Number(r.epoch),
@@ -45,7 +88,66 @@ function metaOf(r: {
     prevHash: r.prev_hash,
     publishedAt: Number(r.published_at),
     nodeCount: Number(r.node_count),
+    size: Number(r.size ?? 0),
   };
+}
+
+function u32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n);
+  return b;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Encode the delta row of `bytes` given the records of the list before it. */
+export function encodeListDelta(
+  baseRecords: Uint8Array,
+  bytes: Uint8Array,
+): Uint8Array {
+  const s = splitNodeList(bytes);
+  const { removed, upserts } = diffRecordSections(baseRecords, s.recordBytes);
+  return concat([
+    u32(s.headerBytes.length),
+    s.headerBytes,
+    u32(removed.length),
+    removed,
+    u32(upserts.length),
+    upserts,
+    s.signatureBytes,
+  ]);
+}
+
+/** Apply a delta row to the full bytes of the list before it. */
+export function applyListDelta(
+  baseBytes: Uint8Array,
+  delta: Uint8Array,
+): Uint8Array {
+  const view = new DataView(delta.buffer, delta.byteOffset, delta.byteLength);
+  let at = 0;
+  const take = () => {
+    const n = view.getUint32(at);
+    const part = delta.subarray(at + 4, at + 4 + n);
+    at += 4 + n;
+    return part;
+  };
+  const header = take();
+  const removed = take();
+  const upserts = take();
+  const signatures = delta.subarray(at);
+  const records = applyRecordDelta(splitNodeList(baseBytes).recordBytes, {
+    removed,
+    upserts,
+  });
+  return concat([header, records, signatures]);
 }
 
 /** Published lists. */
@@ -71,27 +173,106 @@ export class ListStore {
 
   /** The list of `epoch` with its bytes, undefined when not kept. */
   async find(epoch: number): Promise<StoredList | undefined> {
-    const row = await this.#db.selectFrom("lists").select([...META, "encoded"])
+    const row = await this.#db.selectFrom("lists").select(META)
       .where("epoch", "=", epoch).executeTakeFirst();
-    return row
-      ? { ...metaOf(row), bytes: new Uint8Array(row.encoded) }
-      : undefined;
+    if (!row) return undefined;
+    const { size: _, ...meta } = metaOf(row);
+    return { ...meta, bytes: await this.#bytes(epoch) };
   }
 
-  /** Keep a published list. */
-  async insert(list: StoredList): Promise<void> {
+  /** The signed bytes of a kept list: its snapshot, then each delta after it. */
+  async #bytes(epoch: number): Promise<Uint8Array> {
+    const snapshot = await this.#db.selectFrom("lists").select("epoch")
+      .where("epoch", "<=", epoch).where("storage", "=", "full")
+      .orderBy("epoch", "desc").limit(1).executeTakeFirst();
+    if (!snapshot) throw new Error(`list ${epoch} has no snapshot before it`);
+    const rows = await this.#db.selectFrom("lists")
+      .select(["epoch", "storage", "encoded"])
+      .where("epoch", ">=", Number(snapshot.epoch))
+      .where("epoch", "<=", epoch).orderBy("epoch").execute();
+    let bytes = new Uint8Array(rows[0]!.encoded);
+    for (const r of rows.slice(1)) {
+      bytes = new Uint8Array(applyListDelta(bytes, new Uint8Array(r.encoded)));
+    }
+    return bytes;
+  }
+
+  /** Keep a published list: a snapshot, or a delta from the list before it. */
+  async insert(
+    list: StoredList,
+    options: ListInsertOptions = {},
+  ): Promise<void> {
+    const every = options.snapshotEvery ?? 32;
+    const previous = await this.latest();
+    const lastFull = every <= 1 || !previous
+      ? undefined
+      : await this.#db.selectFrom("lists").select("epoch")
+        .where("storage", "=", "full").orderBy("epoch", "desc").limit(1)
+        .executeTakeFirst();
+    const full = lastFull === undefined ||
+      list.epoch - Number(lastFull.epoch) >= every;
+    const encoded = full ? list.bytes : encodeListDelta(
+      splitNodeList(await this.#bytes(previous!.epoch)).recordBytes,
+      list.bytes,
+    );
     await this.#db.insertInto("lists").values({
       epoch: list.epoch,
       hash: list.hash,
       prev_hash: list.prevHash,
       published_at: list.publishedAt,
       node_count: list.nodeCount,
-      encoded: list.bytes,
+      encoded,
+      storage: full ? "full" : "delta",
+      size: list.bytes.length,
     }).execute();
   }
 
-  /** Forget lists of epochs up to `epoch`. */
+  /**
+   * Forget lists of epochs up to `epoch`. The oldest list kept becomes a
+   * snapshot first, so every list kept can still be read.
+   */
   async pruneThrough(epoch: number): Promise<void> {
+    const oldest = await this.#db.selectFrom("lists")
+      .select(["epoch", "storage"]).where("epoch", ">", epoch)
+      .orderBy("epoch").limit(1).executeTakeFirst();
+    if (!oldest) return;
+    const hasOlder = await this.#db.selectFrom("lists").select("epoch")
+      .where("epoch", "<=", epoch).limit(1).executeTakeFirst();
+    if (!hasOlder) return;
+    if (oldest.storage !== "full") {
+      const bytes = await this.#bytes(Number(oldest.epoch));
+      await this.#db.updateTable("lists")
+        .set({ encoded: bytes, storage: "full" })
+        .where("epoch", "=", Number(oldest.epoch)).execute();
+    }
     await this.#db.deleteFrom("lists").where("epoch", "<=", epoch).execute();
+  }
+
+  /** How the kept lists are stored, in bytes. */
+  async storage(): Promise<ListStorageStats> {
+    const rows = await this.#db.selectFrom("lists")
+      .select((eb) => [
+        "storage",
+        eb.fn.countAll<number>().as("n"),
+        eb.fn.sum<number>(sql`length(encoded)`).as("stored"),
+        eb.fn.sum<number>("size").as("served"),
+      ])
+      .groupBy("storage").execute();
+    const out: ListStorageStats = {
+      lists: 0,
+      full: 0,
+      deltas: 0,
+      storedBytes: 0,
+      listBytes: 0,
+    };
+    for (const r of rows) {
+      const n = Number(r.n);
+      out.lists += n;
+      if (r.storage === "full") out.full += n;
+      else out.deltas += n;
+      out.storedBytes += Number(r.stored ?? 0);
+      out.listBytes += Number(r.served ?? 0);
+    }
+    return out;
   }
 }

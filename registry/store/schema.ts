@@ -137,8 +137,12 @@ export interface ListTable {
   prev_hash: string;
   published_at: number;
   node_count: number;
-  /** The signed binary list. */
+  /** The signed binary list (`full`), or its delta from the list before it (`delta`): see `lists.ts`. */
   encoded: Uint8Array;
+  /** `full` or `delta`. */
+  storage: Generated<string>;
+  /** Length of the signed list, bytes. */
+  size: number | null;
 }
 
 /** All tables. */

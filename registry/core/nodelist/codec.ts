@@ -518,7 +518,8 @@ export interface NodeListSections {
 /**
  * Split an encoded list (or a body, whose signature bytes are then empty)
  * into header, records and signatures, decoding only the header: a fixed
- * cost whatever the list's size.
+ * cost whatever the list's size. Without `expectedNetwork` any known
+ * network is accepted.
  *
  * @throws {DecodeError} as the header of {@linkcode decodeNodeList};
  * `truncated` when the records do not fit.
@@ -537,7 +538,7 @@ export interface NodeListSections {
  */
 export function splitNodeList(
   bytes: Uint8Array,
-  expectedNetwork: number,
+  expectedNetwork?: number,
 ): NodeListSections {
   checkInputLength(bytes, MAX_LIST_LENGTH, "node list");
   const r = new ByteReader(bytes, "node list");
