@@ -10,7 +10,7 @@
 
 import { fromHex, toHex } from "../core/bytes.ts";
 import { buildEncodedList, type NodeRecord } from "../core/nodelist.ts";
-import { LIVE_STATUSES, versionTriple } from "../store/nodes.ts";
+import { LIVE_STATUSES, type NodeRow, versionTriple } from "../store/nodes.ts";
 import { type ActionContext, nowSeconds } from "./context.ts";
 
 /** What a published list is. */
@@ -28,8 +28,10 @@ export async function publishList(
   ctx: ActionContext,
   prevHash: Uint8Array,
   swarmSeed: bigint,
+  live?: readonly NodeRow[],
 ): Promise<PublishedList> {
-  const rows = await ctx.tx.nodes.withStatus(LIVE_STATUSES);
+  // The tick passes the live rows it holds (by key, as stored).
+  const rows = live ?? await ctx.tx.nodes.withStatus(LIVE_STATUSES);
   const records: NodeRecord[] = rows.map((r) => ({
     pubkey: fromHex(r.pubkey, 32),
     swarmId: BigInt(r.swarm_id),

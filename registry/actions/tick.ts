@@ -11,7 +11,12 @@
 import { fromHex } from "../core/bytes.ts";
 import { nextState } from "../core/lifecycle.ts";
 import { swarmSeedFromHash } from "../core/swarm.ts";
-import { lifecycleOf, LIVE_STATUSES, stakesOf } from "../store/nodes.ts";
+import {
+  lifecycleOf,
+  LIVE_STATUSES,
+  type NodeRow,
+  stakesOf,
+} from "../store/nodes.ts";
 import { assignSwarms } from "./assign_swarms.ts";
 import type { ActionContext } from "./context.ts";
 import { applyTransition, releaseStakes, walletsOf } from "./node_changes.ts";
@@ -29,20 +34,46 @@ const ZERO_HASH = new Uint8Array(32);
 export async function tick(ctx: ActionContext): Promise<TickSummary> {
   const changes: Record<string, number> = {};
   await releaseDeregistered(ctx);
-  for (const row of await ctx.tx.nodes.withStatus(LIVE_STATUSES)) {
+  // The live nodes are read once: rows that change below are read again,
+  // and swarm moves are applied to the rows as they are stored.
+  const rows = await ctx.tx.nodes.withStatus(LIVE_STATUSES);
+  const changed: string[] = [];
+  for (const row of rows) {
     const before = lifecycleOf(row);
     const after = nextState(before, { kind: "tick" }, ctx.epoch, ctx.params);
     if (after.status === before.status) continue;
     changes[after.status] = (changes[after.status] ?? 0) + 1;
     await applyTransition(ctx, row, before, after);
+    changed.push(row.pubkey);
   }
+  const live = changed.length === 0
+    ? rows
+    : await refreshed(ctx, rows, changed);
   const prev = await ctx.tx.lists.latest();
   const prevHash = prev ? fromHex(prev.hash, 32) : ZERO_HASH;
   const seed = swarmSeedFromHash(prevHash);
-  await assignSwarms(ctx, seed);
-  const published = await publishList(ctx, prevHash, seed);
+  await assignSwarms(ctx, seed, live);
+  const published = await publishList(ctx, prevHash, seed, live);
   await ctx.tx.meta.setEpoch(ctx.epoch + 1);
   return { ...published, changes };
+}
+
+/** The live rows after some of them changed: those read again, the ones no longer live dropped. */
+async function refreshed(
+  ctx: ActionContext,
+  rows: readonly NodeRow[],
+  changed: readonly string[],
+): Promise<NodeRow[]> {
+  const fresh = new Map(
+    (await ctx.tx.nodes.many(changed)).map((r) => [r.pubkey, r]),
+  );
+  const live: readonly string[] = LIVE_STATUSES;
+  const out: NodeRow[] = [];
+  for (const row of rows) {
+    const r = fresh.get(row.pubkey) ?? row;
+    if (live.includes(r.status)) out.push(r);
+  }
+  return out;
 }
 
 /** Give back the stakes of deregistered nodes whose lock has ended. */
