@@ -26,7 +26,7 @@ const DECODED_CACHE_SIZE = 64;
 /** Reads published lists, caching decoded ones. */
 export class ListReader {
   readonly #r: RegistryReader;
-  readonly #decoded = new Map<number, NodeList>();
+  readonly #decoded = new Map<string, NodeList>();
 
   constructor(r: RegistryReader) {
     this.#r = r;
@@ -52,13 +52,15 @@ export class ListReader {
   /** A list decoded; `unknown_list` when not kept (any more). */
   async list(which: WhichList): Promise<NodeList> {
     // Checked against the store each time: a cached list may have been pruned.
-    const { epoch } = await this.meta(which);
-    let list = this.#decoded.get(epoch);
+    // Keyed by the stored bytes' identity: signatures may be added later.
+    const { epoch, hash, size } = await this.meta(which);
+    const key = `${epoch}/${hash}/${size}`;
+    let list = this.#decoded.get(key);
     if (!list) {
       const { bytes } = await this.stored(epoch);
       list = decodeNodeList(bytes, this.#r.params.id);
       if (this.#decoded.size >= DECODED_CACHE_SIZE) this.#decoded.clear();
-      this.#decoded.set(epoch, list);
+      this.#decoded.set(key, list);
     }
     return list;
   }

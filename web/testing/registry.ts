@@ -49,6 +49,8 @@ export interface TestRegistryOptions {
   probe?: boolean;
   /** Milliseconds to wait for the `listening` line. Default 60,000. */
   timeoutMs?: number;
+  /** Switch the write and faucet rate limits off (seeding thousands of nodes). */
+  noRateLimits?: boolean;
 }
 
 /** Start `registry/main.ts` on 127.0.0.1 port 0 in a temporary directory. */
@@ -78,6 +80,16 @@ export async function startTestRegistry(
     "--log-format",
     "json",
   ];
+  if (options.noRateLimits) {
+    args.push(
+      "--write-rate",
+      "off",
+      "--faucet-rate",
+      "off",
+      "--faucet-global-rate",
+      "off",
+    );
+  }
   if (options.genesis) {
     const file = `${dataDir}.genesis.json`;
     await Deno.writeTextFile(

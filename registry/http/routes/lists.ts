@@ -44,17 +44,27 @@ const VARY = "Accept, Accept-Encoding";
 interface ListMeta {
   epoch: number;
   hash: string;
+  /** The stored bytes' identity (epoch, hash, length): cache keys use it, as signatures may be added to a published list. */
+  identity: string;
   /** `latest` only: the list held in memory. */
   latest?: LatestEntry;
 }
 
 async function listMeta(deps: Deps, which: string): Promise<ListMeta> {
-  if (which !== "latest") return await deps.queries.lists.meta(Number(which));
+  if (which !== "latest") {
+    const m = await deps.queries.lists.meta(Number(which));
+    return { ...m, identity: `${m.epoch}/${m.hash}/${m.size}` };
+  }
   const latest = await deps.latest.get();
   if (!latest) {
     throw new RegistryError("unknown_list", "no list has been published yet");
   }
-  return { epoch: latest.epoch, hash: latest.hash, latest };
+  return {
+    epoch: latest.epoch,
+    hash: latest.hash,
+    identity: latest.identity,
+    latest,
+  };
 }
 
 function etagOf(base: string, encoding: Encoding): string {
@@ -166,18 +176,21 @@ export function listRoutes(
         () =>
           meta.latest && fmt === "bin"
             ? meta.latest.encode(encoding)
-            : cache.get(`list/${meta.epoch}/${fmt}/${encoding}`, async () => {
-              const plain = await cache.get(
-                `list/${meta.epoch}/${fmt}/identity`,
-                async () =>
-                  fmt === "bin"
-                    ? (await queries.lists.stored(meta.epoch)).bytes
-                    : new TextEncoder().encode(
-                      JSON.stringify(await queries.lists.json(meta.epoch)),
-                    ),
-              );
-              return await compress(plain, encoding);
-            }),
+            : cache.get(
+              `list/${meta.identity}/${fmt}/${encoding}`,
+              async () => {
+                const plain = await cache.get(
+                  `list/${meta.identity}/${fmt}/identity`,
+                  async () =>
+                    fmt === "bin"
+                      ? (await queries.lists.stored(meta.epoch)).bytes
+                      : new TextEncoder().encode(
+                        JSON.stringify(await queries.lists.json(meta.epoch)),
+                      ),
+                );
+                return await compress(plain, encoding);
+              },
+            ),
       );
     },
   );
@@ -211,7 +224,7 @@ export function listRoutes(
       const meta = await listMeta(deps, which);
       const encoding = preferredEncoding(c.req.header("accept-encoding"));
       // Check availability before answering 304 to a stale base.
-      const plainKey = `diff/${from}/${meta.epoch}/identity`;
+      const plainKey = `diff/${from}/${meta.identity}/identity`;
       const plain = () =>
         cache.get(
           plainKey,
@@ -230,7 +243,7 @@ export function listRoutes(
         },
         () =>
           cache.get(
-            `diff/${from}/${meta.epoch}/${encoding}`,
+            `diff/${from}/${meta.identity}/${encoding}`,
             async () => await compress(await plain(), encoding),
           ),
       );
