@@ -49,6 +49,7 @@ export async function loadGenesis(path: string): Promise<GenesisAllocation[]> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { ConfigError } from "./config.ts";
  * const wallet = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
  * const g = parseGenesis(JSON.stringify([{ wallet, amount: "1.5" }]), "g.json");
  * assert.equal(g[0]!.amount, 1_500_000_000n);
