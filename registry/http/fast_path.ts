@@ -81,12 +81,34 @@ export function fastPaths(deps: FastPathDeps): FastHandler {
     } else state.durations.set(route, { sum: seconds, count: 1 });
   };
 
+  // Per held list: its ETags, worked out once.
+  let tagsOf: LatestEntry | null = null;
+  let tags: Record<Encoding, string> & { all: string[]; epoch: string } = {
+    identity: "",
+    br: "",
+    gzip: "",
+    all: [],
+    epoch: "",
+  };
   function list(
     entry: LatestEntry,
     req: http.IncomingMessage,
     res: http.ServerResponse,
     start: number,
   ): boolean {
+    if (tagsOf !== entry) {
+      tagsOf = entry;
+      const t = {
+        identity: listEtag(entry.hash, "identity"),
+        br: listEtag(entry.hash, "br"),
+        gzip: listEtag(entry.hash, "gzip"),
+      };
+      tags = {
+        ...t,
+        all: [t.identity, t.br, t.gzip],
+        epoch: String(entry.epoch),
+      };
+    }
     const encoding = preferredEncoding(req.headers["accept-encoding"]);
     const inm = req.headers["if-none-match"];
     const now = deps.nowSeconds();
@@ -95,18 +117,14 @@ export function fastPaths(deps: FastPathDeps): FastHandler {
       "access-control-expose-headers": CORS_EXPOSE,
       "cache-control": latestCacheControl(entry, now),
       "date": date(now),
-      "etag": listEtag(entry.hash, encoding),
+      "etag": tags[encoding],
       "vary": VARY,
-      "x-list-epoch": String(entry.epoch),
+      "x-list-epoch": tags.epoch,
       "x-list-hash": entry.hash,
     };
     if (
       inm !== undefined &&
-      ifNoneMatch(inm, [
-        listEtag(entry.hash, "identity"),
-        listEtag(entry.hash, "br"),
-        listEtag(entry.hash, "gzip"),
-      ])
+      (inm === tags.identity || ifNoneMatch(inm, tags.all))
     ) {
       res.writeHead(304, headers);
       res.end();
