@@ -45,6 +45,8 @@ export interface ProofFigures {
   noblePerSecond: number;
   /** Median server CPU milliseconds per accepted proof. */
   serverCpuMsPerProof: number;
+  /** Writes per committed transaction during the timed rounds (the registry's /metrics). */
+  meanGroupSize: number;
   proofSamples: number[];
   webCryptoSamples: number[];
   rounds: number;
@@ -216,6 +218,23 @@ export async function measureProofs(
     // Warm-up round (the registry's JIT, caches): not counted.
     await post(registry.port, "/v1/proofs", proofsOf(0), concurrency);
 
+    const groups = async () => {
+      const c = await KeepAliveClient.open(registry.port);
+      try {
+        const text = new TextDecoder().decode(
+          (await c.request("GET", "/metrics")).body,
+        );
+        const v = (name: string) =>
+          Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+        return {
+          groups: v("registry_write_groups_total"),
+          writes: v("registry_grouped_writes_total"),
+        };
+      } finally {
+        c.close();
+      }
+    };
+    const g0 = await groups();
     const proofRates: number[] = [];
     const webRates: number[] = [];
     const cpuPerProof: number[] = [];
@@ -263,7 +282,9 @@ export async function measureProofs(
       }
       opts.onRound?.(r, proofRates.at(-1)!, webRates.at(-1)!);
     }
+    const g1 = await groups();
     return {
+      meanGroupSize: (g1.writes - g0.writes) / (g1.groups - g0.groups),
       proofsPerSecond: median(proofRates),
       webCryptoPerSecond: median(webRates),
       noblePerSecond: nobleRate,
@@ -308,6 +329,6 @@ if (import.meta.main) {
       (f.proofsPerSecond / f.webCryptoPerSecond).toFixed(3)
     }; noble/s ${f.noblePerSecond.toFixed(0)}; server cpu ${
       f.serverCpuMsPerProof.toFixed(3)
-    } ms/proof`,
+    } ms/proof; ${f.meanGroupSize.toFixed(1)} writes per transaction`,
   );
 }

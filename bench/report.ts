@@ -257,6 +257,8 @@ await section("proofs", async () => {
     goal: ">= 0.5",
     met: ratio >= 0.5,
     note: `server CPU ${f3(p.serverCpuMsPerProof)} ms/proof; ${
+      f1(p.meanGroupSize)
+    } writes per transaction (group commit); ${
       f3(p.proofsPerSecond / p.noblePerSecond)
     } of @noble's verify/s`,
   });

@@ -158,6 +158,20 @@ export function opsRoutes(
           samples: [{ value: latest?.ageSeconds ?? 0 }],
         },
         {
+          name: "registry_write_groups_total",
+          help:
+            "Transactions the write queue committed (each a group of queued writes).",
+          type: "counter",
+          samples: [{ value: registry.writeStats.groups }],
+        },
+        {
+          name: "registry_grouped_writes_total",
+          help:
+            "Writes applied by the write queue (accepted or refused); divided by registry_write_groups_total, the mean group size.",
+          type: "counter",
+          samples: [{ value: registry.writeStats.writes }],
+        },
+        {
           name: "registry_last_event_id",
           help: "Id of the newest event.",
           type: "gauge",
