@@ -121,13 +121,9 @@ export class AlertEngine {
     const out: Alert[] = [];
     const node = e.node;
     const n = node ?? "";
-    const reasons = Array.isArray(e.data.reasons)
-      ? (e.data.reasons as string[]).join(", ")
-      : typeof e.data.reason === "string"
-      ? e.data.reason
-      : "";
     switch (e.kind) {
-      case "decommissioned":
+      case "decommissioned": {
+        const reasons = e.data.reasons.join(", ");
         this.#clear(`${n}:recommissioned`);
         this.#latched(out, `${n}:decommissioned`, {
           key: `decommissioned:${n}:${e.epoch}`,
@@ -140,6 +136,7 @@ export class AlertEngine {
           data: e.data,
         }, nowSeconds);
         break;
+      }
       case "recommissioned":
         this.#clear(`${n}:decommissioned`);
         this.#clear(`${n}:dereg_soon`);
@@ -152,7 +149,8 @@ export class AlertEngine {
           data: e.data,
         }, nowSeconds);
         break;
-      case "deregistered":
+      case "deregistered": {
+        const reasons = e.data.reasons.join(", ");
         this.#latched(out, `${n}:deregistered`, {
           key: `deregistered:${n}:${e.epoch}`,
           kind: "deregistered",
@@ -164,27 +162,21 @@ export class AlertEngine {
           data: e.data,
         }, nowSeconds);
         break;
+      }
       case "reachability_failed":
         this.#latched(out, `${n}:unreachable`, {
           key: `unreachable:${n}:${e.epoch}`,
           kind: "unreachable",
           severity: "warning",
           node,
-          message: `the registry could not reach the node${
-            typeof e.data.detail === "string" ? `: ${e.data.detail}` : ""
-          }${
-            typeof e.data.address === "string" ? ` (${e.data.address})` : ""
-          }; check the firewall and the advertised address`,
+          message:
+            `the registry could not reach the node: ${e.data.detail} (${e.data.address}); check the firewall and the advertised address`,
           data: e.data,
         }, nowSeconds);
         break;
       case "contribution": {
-        const amount = typeof e.data.amount === "string"
-          ? formatCoins(BigInt(e.data.amount))
-          : "?";
-        const wallet = typeof e.data.wallet === "string"
-          ? e.data.wallet
-          : e.wallets.at(-1) ?? "?";
+        const amount = formatCoins(BigInt(e.data.amount));
+        const wallet = e.data.wallet;
         this.#emit(out, {
           key: `contribution:${e.id}`,
           kind: "contribution",

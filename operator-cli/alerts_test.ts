@@ -124,7 +124,13 @@ Deno.test("a decommission seen by event and by poll alerts once", () => {
     kind: "decommissioned",
     node: "aa".repeat(32),
     wallets: [],
-    data: { reasons: ["uptime"] },
+    data: {
+      reasons: ["uptime"],
+      reasonBits: 1,
+      credit: 40,
+      deregisterAt: 141,
+      deregisterAtTime: 0,
+    },
   };
   const first = e.onEvent(ev, 0);
   assert.equal(first.length, 1);
@@ -183,7 +189,11 @@ Deno.test("new contributions and outdated versions", () => {
     kind: "contribution",
     node: "aa".repeat(32),
     wallets: [],
-    data: { wallet: "dd".repeat(32), amount: "30000000000" },
+    data: {
+      wallet: "dd".repeat(32),
+      amount: "30000000000",
+      contributed: "60000000000",
+    },
   }, 0);
   assert.match(c[0]!.message, /new contribution of 30 coins/);
   assert.deepEqual(e.onStatus(node(), info, 0).map((a) => a.kind), [

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { writeFileAtomic } from "../registry/client/atomic_file.ts";
 import { parseArgs } from "node:util";
 
 /** First line after the shebang of every launcher this writes. */
@@ -78,10 +79,7 @@ export async function installLauncher(
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  await Deno.writeTextFile(tmp, launcherScript(deno, root), { mode: 0o755 });
-  await Deno.chmod(tmp, 0o755);
-  await Deno.rename(tmp, path);
+  await writeFileAtomic(path, launcherScript(deno, root), { mode: 0o755 });
   const onPath = (Deno.env.get("PATH") ?? "").split(":").some((p) =>
     p.replace(/\/+$/, "") === dir
   );

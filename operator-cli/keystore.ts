@@ -8,6 +8,7 @@
  * @module
  */
 
+import { writeFileAtomic } from "../registry/client/atomic_file.ts";
 import { bytesEqual } from "../registry/core/bytes.ts";
 import { CoreError, KeystoreError } from "../registry/core/errors.ts";
 import {
@@ -351,25 +352,7 @@ export async function writeKeystore(
   );
   const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
   await Deno.mkdir(dir || "/", { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  const file = await Deno.open(tmp, {
-    write: true,
-    createNew: true,
-    mode: 0o600,
-  });
-  try {
-    await file.write(new TextEncoder().encode(keystoreToJson(keystore)));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  try {
-    await Deno.chmod(tmp, 0o600);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  await writeFileAtomic(path, keystoreToJson(keystore), { mode: 0o600 });
   // Read back what is on disk and check it opens to the same key.
   try {
     const back = await Deno.readTextFile(path);

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { writeFileAtomic as writeAtomic } from "../registry/client/atomic_file.ts";
 import { toHex } from "../registry/core/bytes.ts";
 import {
   decodeMessage,
@@ -298,22 +299,11 @@ export async function readPayload(
   }
 }
 
-/** Write a file atomically (temporary file, then rename). */
-export async function writeFileAtomic(
+/** Write a file atomically (temporary file, synced, then renamed); 0644 unless told. */
+export function writeFileAtomic(
   path: string,
   content: string | Uint8Array,
   mode = 0o644,
 ): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  if (typeof content === "string") {
-    await Deno.writeTextFile(tmp, content, { mode, createNew: true });
-  } else {
-    await Deno.writeFile(tmp, content, { mode, createNew: true });
-  }
-  try {
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  return writeAtomic(path, content, { mode });
 }

@@ -20,7 +20,10 @@
  * @module
  */
 
-import type { Store, Tables } from "./store/store.ts";
+import { VerifyError } from "./core/errors.ts";
+import type { SignatureCheck } from "./core/messages.ts";
+import { SignatureVerifier } from "./runtime/signatures.ts";
+import type { Lease, Store, Tables } from "./store/store.ts";
 
 /** Options of {@linkcode GroupCommit}. */
 export interface GroupCommitOptions {
@@ -34,14 +37,17 @@ export interface GroupCommitOptions {
 export interface WriteOptions<T> {
   /** Run in a transaction of its own. */
   alone?: boolean;
+  /** With `alone`: commit only while this lease is held (see `Store.transaction`). */
+  fence?: Lease;
   /** Called once the write committed, in write order, before it is answered. */
-  committed?: (value: T) => void;
+  committed?: (value: T) => void | Promise<void>;
 }
 
 interface Job {
   unit: (tx: Tables) => Promise<unknown>;
   alone: boolean;
-  committed: ((value: unknown) => void) | undefined;
+  fence: Lease | undefined;
+  committed: ((value: unknown) => void | Promise<void>) | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -77,8 +83,11 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({
         unit,
-        alone: options.alone ?? false,
-        committed: options.committed as ((value: unknown) => void) | undefined,
+        alone: (options.alone ?? false) || options.fence !== undefined,
+        fence: options.fence,
+        committed: options.committed as
+          | ((value: unknown) => void | Promise<void>)
+          | undefined,
         resolve: resolve as (value: unknown) => void,
         reject,
       });
@@ -126,7 +135,10 @@ export class GroupCommit {
         // One write: its own transaction, no savepoint needed.
         const job = group[0]!;
         outcomes = [
-          await this.#store.transaction(job.unit).then(
+          await this.#store.transaction(
+            job.unit,
+            job.fence ? { fence: job.fence } : {},
+          ).then(
             (value) => ({ ok: true, value }),
             (error) => ({ ok: false, error }),
           ),
@@ -145,19 +157,19 @@ export class GroupCommit {
       for (const job of group) job.reject(error);
       return;
     }
-    group.forEach((job, i) => {
+    for (const [i, job] of group.entries()) {
       const o = outcomes[i]!;
       if (!o.ok) {
         job.reject(o.error);
-        return;
+        continue;
       }
       try {
-        job.committed?.(o.value);
+        await job.committed?.(o.value);
       } catch {
-        // A broken listener must not fail a committed write.
+        // Delivering its events failed: the write committed all the same.
       }
       job.resolve(o.value);
-    });
+    }
   }
 }
 
@@ -187,5 +199,55 @@ export class CallOrder {
       turn.resolve();
     }
     return await queued;
+  }
+}
+
+/**
+ * How writes reach the queue: a signed write's signatures are verified
+ * (strictly, with WebCrypto: `runtime/signatures.ts`) while earlier writes
+ * are still on their way, and every write joins the queue in the order it
+ * was called, whatever order the verifications finish in.
+ */
+export class WriteAdmission {
+  readonly #verifier = new SignatureVerifier();
+  readonly #order = new CallOrder();
+  #verifying = 0;
+
+  /** Writes whose signatures are being verified (about to join the queue). */
+  get verifying(): number {
+    return this.#verifying;
+  }
+
+  /**
+   * Verify `checks` (the first failure is a `bad_signature` with its
+   * message), run `ready` (further checks), then `enqueue`, in call order.
+   */
+  signed<T>(
+    checks: readonly SignatureCheck[],
+    ready: () => void,
+    enqueue: () => Promise<T>,
+  ): Promise<T> {
+    const verified = (async () => {
+      for (const c of checks) {
+        if (
+          !await this.#verifier.verify(c.publicKey, c.preimage, c.signature)
+        ) throw new VerifyError("bad_signature", c.failure);
+      }
+    })();
+    verified.catch(() => {});
+    this.#verifying++;
+    return this.#order.admit(async () => {
+      try {
+        await verified;
+      } finally {
+        this.#verifying--;
+      }
+      ready();
+    }, enqueue);
+  }
+
+  /** `enqueue` in call order (a write with nothing to verify). */
+  unsigned<T>(enqueue: () => Promise<T>): Promise<T> {
+    return this.#order.admit(() => Promise.resolve(), enqueue);
   }
 }

@@ -8,7 +8,7 @@ Deno.test("group commit: concurrent writes share transactions; a refused write c
   try {
     const seen: RegistryEvent[] = [];
     net.registry.subscribe((events) => seen.push(...events));
-    const before = net.registry.writeStats;
+    const before = { ...net.registry.writeStats };
     // 40 faucet requests from 20 wallets, every fourth one replayed (its
     // sequence already used by the one before it): refused.
     const messages = [];
@@ -35,7 +35,7 @@ Deno.test("group commit: concurrent writes share transactions; a refused write c
       [...order].sort((a, b) => a - b),
       "answered in order",
     );
-    const after = net.registry.writeStats;
+    const after = { ...net.registry.writeStats };
     assert(after.largestGroup > 1, "writes were grouped");
     assert(after.groups - before.groups < messages.length);
     // Every accepted write is stored, once, with its event, in order.

@@ -1,9 +1,11 @@
 /**
  * The registry service's entry point (`deno task start`): reads the
- * configuration, opens (and migrates) the SQLite database in the data
- * directory, decrypts - or on the first run generates - the registry signing
- * key, serves the HTTP API, closes an epoch every `epochSeconds` by the wall
- * clock, tests node reachability each epoch, and shuts down cleanly on
+ * configuration, opens (and migrates) the database - SQLite in the data
+ * directory, or the PostgreSQL server `--database-url` names - decrypts - or
+ * on the first run generates - the registry signing key, serves the HTTP
+ * API, closes an epoch every `epochSeconds` by the wall clock and tests node
+ * reachability each epoch (on a shared PostgreSQL database, only while it
+ * holds the leader lease: `runtime/cluster.ts`), and shuts down cleanly on
  * SIGINT/SIGTERM (a second signal exits at once).
  *
  * Exit status: 0 after a clean shutdown, 1 on a runtime failure, 2 on a bad
@@ -14,6 +16,7 @@
 
 import { toHex } from "./core/bytes.ts";
 import { formatCoins } from "./core/params.ts";
+import { type AdminServer, serveAdmin } from "./http/admin.ts";
 import { createApp, fastPathOf } from "./http/app.ts";
 import { formatRate } from "./http/rate_limit.ts";
 import { type HttpServer, serveHttp } from "./http/server.ts";
@@ -25,8 +28,16 @@ import {
   parseConfig,
 } from "./runtime/config.ts";
 import { loadGenesis } from "./runtime/genesis.ts";
-import { EpochRunner } from "./runtime/epoch_runner.ts";
+import { Cluster } from "./runtime/cluster.ts";
 import { Logger } from "./runtime/log.ts";
+import {
+  certificateFields,
+  type CertificateInfo,
+  loadTlsFiles,
+  reloadOnSighup,
+  TlsError,
+  type TlsFiles,
+} from "./runtime/tls.ts";
 import {
   exists,
   joinPath,
@@ -36,7 +47,12 @@ import {
   resolvePassphrase,
   SigningKeyError,
 } from "./runtime/signing_key.ts";
-import { openSqliteStore, type Store } from "./store/store.ts";
+import {
+  openPostgresStore,
+  openSqliteStore,
+  redactUrl,
+  type Store,
+} from "./store/store.ts";
 import meta from "./deno.json" with { type: "json" };
 
 /** File name of the database in the data directory. */
@@ -60,10 +76,10 @@ function stderr(line: string): void {
 /** A start-up failure: printed as `error: <message>`, exit status 1. */
 class StartupError extends Error {}
 
-function dbError(path: string, e: unknown): string {
+function dbError(path: string, e: unknown, shared = false): string {
   const message = e instanceof Error ? e.message : String(e);
   return `cannot open the database ${path}: ${message}${
-    /locked|busy/i.test(message)
+    !shared && /locked|busy/i.test(message)
       ? " (is another registry running on this data directory?)"
       : ""
   }`;
@@ -101,7 +117,8 @@ export async function main(args: string[], env: Env): Promise<number> {
       return 2;
     }
     const message = e instanceof Error ? e.message : String(e);
-    const startup = e instanceof StartupError || e instanceof SigningKeyError;
+    const startup = e instanceof StartupError ||
+      e instanceof SigningKeyError || e instanceof TlsError;
     log.error(startup ? "start-up failed" : "fatal error", { error: message });
     stderr(`error: ${message}`);
     return 1;
@@ -119,32 +136,63 @@ async function run(config: Config, log: Logger): Promise<number> {
   const genesis: GenesisAllocation[] = config.genesisFile
     ? await loadGenesis(config.genesisFile)
     : [];
+  // Read (and checked) before anything is created: a bad file stops the start.
+  const tls: TlsFiles | null = config.tls
+    ? await loadTlsFiles(config.tls.certFile, config.tls.keyFile)
+    : null;
+  let certificate: CertificateInfo | null = tls?.info ?? null;
   // Created 0700 if missing; refused if others may write it.
   await prepareDataDir(config.dataDir, log);
-  const dbPath = joinPath(config.dataDir, DB_FILE);
-  const dbIsNew = !(await exists(dbPath));
-  for (const f of ["", "-wal", "-shm"]) {
-    if (await exists(dbPath + f)) {
-      await refuseIfWritableByOthers(dbPath + f, "the database file");
+  // SQLite: the file in the data directory, opened once the key is there
+  // (a start that fails on the key leaves no database behind). PostgreSQL:
+  // the server says whether the database is new, so it is opened first.
+  const shared = config.databaseUrl !== null;
+  const dbPath = config.databaseUrl === null
+    ? joinPath(config.dataDir, DB_FILE)
+    : redactUrl(config.databaseUrl);
+  let store: Store | null = null;
+  let dbIsNew: boolean;
+  if (config.databaseUrl === null) {
+    dbIsNew = !(await exists(dbPath));
+    for (const f of ["", "-wal", "-shm"]) {
+      if (await exists(dbPath + f)) {
+        await refuseIfWritableByOthers(dbPath + f, "the database file");
+      }
+    }
+  } else {
+    try {
+      store = await openPostgresStore(config.databaseUrl);
+      dbIsNew = (await store.read.meta.network()) === undefined;
+    } catch (e) {
+      await store?.close().catch(() => {});
+      throw new StartupError(dbError(dbPath, e, true));
     }
   }
+  const closeStore = () => store?.close().catch(() => {});
 
-  const passphrase = await resolvePassphrase(
-    config.passphrase,
-    config.dataDir,
-    log,
-  );
-  const key = await loadOrCreateSigningKey({
-    dataDir: config.dataDir,
-    passphrase,
-    // A database whose lists clients already pin must not get a new key
-    // silently; devnet is disposable.
-    create: dbIsNew || params.name === "devnet",
-    refuseReason:
-      `${dbPath} exists, so its lists were signed with a key clients pin; restore the key file (or start a new data directory)`,
-    description: `snode-registry ${params.name} signing key`,
-    log,
-  });
+  let key: Awaited<ReturnType<typeof loadOrCreateSigningKey>>;
+  try {
+    const passphrase = await resolvePassphrase(
+      config.passphrase,
+      config.dataDir,
+      log,
+    );
+    key = await loadOrCreateSigningKey({
+      dataDir: config.dataDir,
+      passphrase,
+      // A database whose lists clients already pin must not get a new key
+      // silently; devnet is disposable.
+      create: dbIsNew || params.name === "devnet",
+      refuseReason: shared
+        ? `the database ${dbPath} exists, so its lists were signed with a key clients pin; copy the key file (and its passphrase) from another registry process of this database`
+        : `${dbPath} exists, so its lists were signed with a key clients pin; restore the key file (or start a new data directory)`,
+      description: `snode-registry ${params.name} signing key`,
+      log,
+    });
+  } catch (e) {
+    await closeStore();
+    throw e;
+  }
   if (key.created) {
     log.info("generated the registry signing key", {
       path: key.path,
@@ -158,11 +206,12 @@ async function run(config: Config, log: Logger): Promise<number> {
     }
   }
 
-  let store: Store;
-  try {
-    store = await openSqliteStore(dbPath, { exclusive: true });
-  } catch (e) {
-    throw new StartupError(dbError(dbPath, e));
+  if (store === null) {
+    try {
+      store = await openSqliteStore(dbPath, { exclusive: true });
+    } catch (e) {
+      throw new StartupError(dbError(dbPath, e));
+    }
   }
   let registry: Registry;
   try {
@@ -181,9 +230,11 @@ async function run(config: Config, log: Logger): Promise<number> {
     });
   } catch (e) {
     await store.close().catch(() => {});
-    throw new StartupError(dbError(dbPath, e));
+    throw new StartupError(dbError(dbPath, e, shared));
   }
-  if (dbIsNew) {
+  // Of several processes starting on a new shared database, the first to
+  // initialise it created it.
+  if (shared ? registry.created : dbIsNew) {
     log.info("created the database", {
       path: dbPath,
       genesisAllocations: genesis.length,
@@ -195,6 +246,7 @@ async function run(config: Config, log: Logger): Promise<number> {
     });
   }
 
+  const epochs = new Cluster(registry, { probe: config.probe, log });
   const closeStreams = new AbortController();
   const app = createApp(registry, {
     log: (message, error) => log.error(message, { error }),
@@ -204,9 +256,12 @@ async function run(config: Config, log: Logger): Promise<number> {
     closeStreams: closeStreams.signal,
     rateLimits: config.rateLimits,
     trustedProxies: config.http.trustedProxies,
+    runtime: {
+      epochLag: () => epochs.lag(),
+      tickFailures: () => epochs.tickFailures,
+      tlsNotAfter: () => certificate?.notAfter ?? null,
+    },
   });
-
-  const epochs = new EpochRunner(registry, { probe: config.probe, log });
 
   // ---------------------------------------------------------------- server
   const registryKey = toHex(key.publicKey);
@@ -223,11 +278,26 @@ async function run(config: Config, log: Logger): Promise<number> {
       trustedProxies: new Set(config.http.trustedProxies),
       onError: (message, error) => log.error(message, { error }),
       fast: fastPathOf(app),
+      ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     });
   } catch (e) {
     await store.close().catch(() => {});
     throw new StartupError(
       `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`,
+    );
+  }
+  // The admin socket (backups of an SQLite store; PostgreSQL is backed up
+  // with pg_dump): in the data directory, for its owner only.
+  let admin: AdminServer | null = null;
+  try {
+    if (store.dialect === "sqlite") {
+      admin = await serveAdmin({ dataDir: config.dataDir, store, log });
+    }
+  } catch (e) {
+    await server.shutdown(0);
+    await store.close().catch(() => {});
+    throw new StartupError(
+      `cannot open the admin socket: ${(e as Error).message}`,
     );
   }
   {
@@ -236,14 +306,16 @@ async function run(config: Config, log: Logger): Promise<number> {
       network: params.name,
       host: hostname,
       port,
-      url: `http://${
+      url: `${server.scheme}://${
         hostname.includes(":") ? `[${hostname}]` : hostname
       }:${port}`,
       dataDir: config.dataDir,
+      ...(admin ? { adminSocket: admin.path } : {}),
       registryKey,
       epoch: registry.epoch,
       epochSeconds: params.epochSeconds,
       probe: config.probe.enabled,
+      ...(certificate ? { tls: certificateFields(certificate) } : {}),
       limits: {
         headerTimeoutMs: config.http.headerTimeoutMs,
         requestTimeoutMs: config.http.requestTimeoutMs,
@@ -259,6 +331,12 @@ async function run(config: Config, log: Logger): Promise<number> {
     });
   }
   epochs.start();
+  const stopTlsReload = reloadOnSighup(
+    config.tls,
+    server,
+    log,
+    (info) => certificate = info,
+  );
 
   // -------------------------------------------------------------- shutdown
   const { promise: stopRequested, resolve: requestStop } = Promise
@@ -290,6 +368,7 @@ async function run(config: Config, log: Logger): Promise<number> {
 
   const signal = await stopRequested;
   log.info("shutting down", { signal, epoch: registry.epoch });
+  stopTlsReload();
   await epochs.stop();
   // Event streams never finish by themselves: end them so clients reconnect
   // (elsewhere) and the server can close.
@@ -300,6 +379,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       graceMs: SHUTDOWN_GRACE_MS,
     });
   }
+  await admin?.close();
   // Let in-flight writes (and a tick in progress) commit before closing.
   await registry.drain();
   await store.close();

@@ -1,12 +1,18 @@
 /**
  * The registry: a thin facade over the actions. It verifies signed writes,
- * runs each action behind a write queue that commits queued writes in
- * groups (each write in its own savepoint: `group_commit.ts`), keeps an
- * epoch cursor for readers, and publishes the events an action returns to
- * subscribers once its transaction has committed.
+ * runs each action behind a write queue committing in groups
+ * (`group_commit.ts`), keeps an epoch cursor for readers, and publishes the
+ * events an action returns once its transaction has committed.
  *
  * Time comes from an injected clock and epochs advance only through
  * {@linkcode Registry.tick}, so tests drive it with a test clock.
+ *
+ * On a shared database (PostgreSQL, several registry processes) other
+ * processes write too: {@linkcode Registry.sync} (called by the runtime
+ * when the store says another process wrote, and periodically) moves the
+ * epoch cursor and publishes their events through the event bus
+ * (`event_bus.ts`), so subscribers get every committed event exactly once
+ * and in id order, whoever wrote it.
  *
  * @module
  */
@@ -26,23 +32,19 @@ import {
 } from "./actions/record_reachability.ts";
 import { submit } from "./actions/submit.ts";
 import { tick, type TickSummary } from "./actions/tick.ts";
+import { toHex } from "./core/bytes.ts";
 import { publicKeyOf } from "./core/keys.ts";
-import { VerifyError } from "./core/errors.ts";
-import {
-  checkTimestamp,
-  decodeUnverifiedMessage,
-  type SignatureCheck,
-} from "./core/messages.ts";
+import { checkTimestamp, decodeUnverifiedMessage } from "./core/messages.ts";
 import type { NetworkParams } from "./core/params.ts";
+import { EventBus } from "./event_bus.ts";
 import {
-  CallOrder,
   GroupCommit,
   type GroupCommitStats,
+  WriteAdmission,
 } from "./group_commit.ts";
-import { SignatureVerifier } from "./runtime/signatures.ts";
-import type { Store } from "./store/store.ts";
+import type { Lease, Store } from "./store/store.ts";
 
-export type { GenesisAllocation, ReachabilityResult, TickSummary };
+export type { GenesisAllocation, Lease, ReachabilityResult, TickSummary };
 
 /** How to open a registry. */
 export interface RegistryOptions {
@@ -60,11 +62,9 @@ export interface RegistryOptions {
   faucetLimit?: bigint;
   /** How many published lists to keep. Default 2,160 (72 h of 2-minute epochs). */
   listRetention?: number;
-  /** A list is stored in full at least every this many epochs, else as a delta. Default 32. */
+  /** Snapshot every K lists, deltas between (32); events kept N epochs, 0: all (21,600); reachability tests kept per node (10). */
   listSnapshotEvery?: number;
-  /** Epochs of events kept; 0 keeps all. Default 21,600. */
   eventRetention?: number;
-  /** Reachability tests kept per node. Default 10. */
   reachabilityEvidence?: number;
   /** Consecutive failed reachability tests that mark a node unreachable. Default 2. */
   reachabilityFailureThreshold?: number;
@@ -86,14 +86,13 @@ export class Registry {
   readonly minimumNodeVersion: readonly [number, number, number] | null;
   readonly #settings: RegistrySettings;
   readonly #clock: () => number;
-  readonly #listeners = new Set<(events: RegistryEvent[]) => void>();
+  readonly #bus: EventBus;
+  #created = false;
   #epoch = 0;
-  #lastEventId = 0;
   readonly #writes: GroupCommit;
-  readonly #verifier = new SignatureVerifier();
-  /** Writes whose signatures are being verified (about to be queued). */
-  #verifying = 0;
-  readonly #order = new CallOrder();
+  /** Counters of the write queue's groups (live). */
+  readonly writeStats: Readonly<GroupCommitStats>;
+  readonly #admission = new WriteAdmission();
 
   private constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -101,9 +100,14 @@ export class Registry {
     this.publicKeys = options.signingKeys.map(publicKeyOf);
     this.minimumNodeVersion = options.minimumNodeVersion ?? null;
     this.#clock = options.clock;
-    this.#writes = new GroupCommit(options.store, {
-      pending: () => this.#verifying > 0,
+    // Another process may have moved the epoch further: never back.
+    this.#bus = new EventBus(options.store, (epoch) => {
+      this.#epoch = Math.max(this.#epoch, epoch);
     });
+    this.#writes = new GroupCommit(options.store, {
+      pending: () => this.#admission.verifying > 0,
+    });
+    this.writeStats = this.#writes.stats;
     this.#settings = {
       signingKeys: options.signingKeys,
       faucetLimit: options.faucetLimit ?? 1000n * 1_000_000_000n,
@@ -131,17 +135,50 @@ export class Registry {
       );
     }
     const registry = new Registry(options);
-    await registry.#run((ctx) => initialise(ctx, options.genesis ?? []), {
-      epoch: 0,
-    });
     const read = registry.store.read;
-    registry.#epoch = await read.meta.epoch();
-    registry.#lastEventId = Math.max(
-      registry.#lastEventId,
-      await read.events.lastId(),
+    if (registry.store.shared) {
+      // Events other processes wrote before this one opened are in the
+      // database (event streams replay them); deliver only newer ones.
+      registry.#bus.skipTo(await read.events.lastId());
+    }
+    registry.#created = await registry.#run(
+      (ctx) => initialise(ctx, options.genesis ?? []),
+      { epoch: 0 },
     );
-    if (!(await read.lists.latest())) await registry.tick();
+    if (registry.store.shared) await registry.#pinKeys();
+    registry.#epoch = await read.meta.epoch();
+    registry.#bus.skipTo(await read.events.lastId());
+    // List 0, checked inside the transaction: of several processes opening
+    // a new shared database at once, only the first publishes it.
+    await registry.#run(async (ctx) =>
+      (await ctx.tx.lists.latest()) ? undefined : tick(ctx)
+    );
+    registry.#epoch = Math.max(registry.#epoch, await read.meta.epoch());
     return registry;
+  }
+
+  /**
+   * A shared database's lists must all be signed with one key: the first
+   * process records its keys, the others must have the same.
+   */
+  async #pinKeys(): Promise<void> {
+    const mine = this.publicKeys.map(toHex).join(",");
+    await this.#run(async (ctx) => {
+      const pinned = await ctx.tx.meta.registryKeys();
+      if (pinned === undefined) {
+        await ctx.tx.meta.setRegistryKeys(mine);
+      } else if (pinned !== mine) {
+        throw new RegistryError(
+          "bad_request",
+          `this database's lists are signed with the registry key ${pinned}, not ${mine}: every registry process on one database needs the same key (copy registry-key.json and its passphrase from the first)`,
+        );
+      }
+    }, { epoch: 0 });
+  }
+
+  /** Whether opening this registry created its database (and applied the genesis). */
+  get created(): boolean {
+    return this.#created;
   }
 
   /** The epoch in progress: writes are applied in it; the next tick closes it. */
@@ -151,7 +188,7 @@ export class Registry {
 
   /** Id of the newest event. */
   get lastEventId(): number {
-    return this.#lastEventId;
+    return this.#bus.lastEventId;
   }
 
   /** Unix seconds now, by the registry's clock. */
@@ -166,18 +203,12 @@ export class Registry {
 
   /** Listen for events as they are committed. Returns an unsubscribe function. */
   subscribe(listener: (events: RegistryEvent[]) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#bus.subscribe(listener);
   }
 
   /** Resolve once every write queued so far has committed or failed. */
   async drain(): Promise<void> {
     await this.#writes.drain();
-  }
-
-  /** Counters of the write queue's groups. */
-  get writeStats(): GroupCommitStats {
-    return { ...this.#writes.stats };
   }
 
   /**
@@ -190,63 +221,56 @@ export class Registry {
       bytes,
       this.params.id,
     );
-    // Strict RFC 8032, checked with WebCrypto (runtime/signatures.ts).
-    const verified = this.#verify(checks);
-    verified.catch(() => {});
-    this.#verifying++;
-    return await this.#order.admit(async () => {
-      try {
-        await verified;
-      } finally {
-        this.#verifying--;
-      }
-      checkTimestamp(
-        msg.body,
-        this.nowSeconds(),
-        this.params.clockToleranceSeconds,
-      );
-    }, () => this.#run((ctx) => submit(ctx, msg)));
-  }
-
-  async #verify(checks: readonly SignatureCheck[]): Promise<void> {
-    for (const c of checks) {
-      if (!await this.#verifier.verify(c.publicKey, c.preimage, c.signature)) {
-        throw new VerifyError("bad_signature", c.failure);
-      }
-    }
-  }
-
-  /** Close the epoch in progress (see `actions/tick.ts`). */
-  tick(): Promise<TickSummary> {
-    return this.#order.admit(
-      () => Promise.resolve(),
-      () => this.#run((ctx) => tick(ctx), { advancesEpoch: true }),
-    );
-  }
-
-  /** Record reachability test results (see `actions/record_reachability.ts`). */
-  recordReachability(results: ReachabilityResult[]): Promise<void> {
-    return this.#order.admit(
-      () => Promise.resolve(),
-      () => this.#run((ctx) => recordReachability(ctx, results)),
+    return await this.#admission.signed(
+      checks,
+      () =>
+        checkTimestamp(
+          msg.body,
+          this.nowSeconds(),
+          this.params.clockToleranceSeconds,
+        ),
+      () => this.#run((ctx) => submit(ctx, msg)),
     );
   }
 
   /**
-   * Run an action behind the write queue, in the next group of writes
-   * (`group_commit.ts`: one transaction per group, a savepoint per write),
-   * then move the epoch cursor and publish the events it caused once the
-   * group committed. One writer at a time keeps the epoch stable within a
-   * write and events in order; a tick (or a run at a given epoch) runs
-   * alone.
+   * Close the epoch in progress (see `actions/tick.ts`). With a `lease`,
+   * the tick commits only while the lease is held (`LeaseLostError`
+   * otherwise): a process that lost the leader lease cannot publish a list.
    */
+  tick(options: { lease?: Lease } = {}): Promise<TickSummary> {
+    return this.#admission.unsigned(() =>
+      this.#run((ctx) => tick(ctx), {
+        advancesEpoch: true,
+        ...(options.lease ? { fence: options.lease } : {}),
+      })
+    );
+  }
+
+  /**
+   * Catch up with writes other processes committed to a shared database:
+   * move the epoch cursor and publish their events, in id order, each once.
+   * Calls made while one is waiting to start share it. A no-op on a
+   * database this process owns.
+   */
+  sync(): Promise<void> {
+    return this.#bus.sync();
+  }
+
+  /** Record reachability test results (see `actions/record_reachability.ts`). */
+  recordReachability(results: ReachabilityResult[]): Promise<void> {
+    return this.#admission.unsigned(() =>
+      this.#run((ctx) => recordReachability(ctx, results))
+    );
+  }
+
+  /** Run an action in the write queue's next group (a tick alone), then move the epoch cursor and publish its events. */
   async #run<T>(
     action: (ctx: ActionContext) => Promise<T>,
-    options: { epoch?: number; advancesEpoch?: boolean } = {},
+    options: { epoch?: number; advancesEpoch?: boolean; fence?: Lease } = {},
   ): Promise<T> {
     const done = await this.#writes.run(async (tx) => {
-      // The epoch is read inside the transaction: the store, not this
-      // process, is the authority (a new database has none yet).
+      // Read inside the transaction: the store is the authority.
       const epoch = options.epoch ?? await tx.meta.epoch();
       const ctx = actionContext(
         tx,
@@ -259,26 +283,16 @@ export class Registry {
       return { value, events: ctx.events, epoch };
     }, {
       alone: options.advancesEpoch === true || options.epoch !== undefined,
-      committed: ({ events, epoch }) => {
+      ...(options.fence ? { fence: options.fence } : {}),
+      committed: async ({ events, epoch }) => {
         if (options.epoch === undefined) {
-          this.#epoch = options.advancesEpoch ? epoch + 1 : epoch;
+          const next = options.advancesEpoch ? epoch + 1 : epoch;
+          // On a shared database another process may have moved it further.
+          this.#epoch = this.store.shared ? Math.max(this.#epoch, next) : next;
         }
-        this.#publish(events);
+        await this.#bus.committed(events);
       },
     });
     return done.value;
-  }
-
-  #publish(events: readonly RegistryEvent[]): void {
-    if (events.length === 0) return;
-    this.#lastEventId = Math.max(this.#lastEventId, events.at(-1)!.id);
-    const batch = [...events];
-    for (const listener of this.#listeners) {
-      try {
-        listener(batch);
-      } catch {
-        // A broken listener must not break writes.
-      }
-    }
   }
 }

@@ -5,6 +5,7 @@ import {
   verifyChain,
   verifyNodeList,
 } from "./core/nodelist.ts";
+import { eachBackend } from "./testkit/backend.ts";
 import { type TestNet, testNet } from "./testkit/mod.ts";
 
 const COIN = ATOMIC_PER_COIN;
@@ -40,8 +41,8 @@ async function ticks(
   }
 }
 
-Deno.test("a node's whole life: register, contribute, active, decommissioned, recommissioned, unlock, exit", async () => {
-  const net = await testNet({ funded: ["op", "friend"] });
+eachBackend.test("a node's whole life: register, contribute, active, decommissioned, recommissioned, unlock, exit", async (backend) => {
+  const net = await testNet({ backend, funded: ["op", "friend"] });
   try {
     const p = net.params;
     await balanced(net);
@@ -122,8 +123,8 @@ Deno.test("a node's whole life: register, contribute, active, decommissioned, re
   }
 });
 
-Deno.test("a node that never proves is decommissioned, then deregistered; stakes stay locked, then return", async () => {
-  const net = await testNet({ funded: ["op"] });
+eachBackend.test("a node that never proves is decommissioned, then deregistered; stakes stay locked, then return", async (backend) => {
+  const net = await testNet({ backend, funded: ["op"] });
   try {
     const p = net.params;
     await net.registry.submit(
@@ -155,8 +156,8 @@ Deno.test("a node that never proves is decommissioned, then deregistered; stakes
   }
 });
 
-Deno.test("every published list verifies and chains to the previous one", async () => {
-  const net = await testNet({ funded: ["op"] });
+eachBackend.test("every published list verifies and chains to the previous one", async (backend) => {
+  const net = await testNet({ backend, funded: ["op"] });
   try {
     for (let i = 0; i < 8; i++) {
       await net.registry.submit(
@@ -195,8 +196,8 @@ Deno.test("every published list verifies and chains to the previous one", async 
   }
 });
 
-Deno.test("refused writes change nothing: forged, replayed, wrong network, stale, broken rules", async () => {
-  const net = await testNet({ funded: ["op"] });
+eachBackend.test("refused writes change nothing: forged, replayed, wrong network, stale, broken rules", async (backend) => {
+  const net = await testNet({ backend, funded: ["op"] });
   try {
     const p = net.params;
     const snapshot = async () =>
@@ -249,8 +250,8 @@ Deno.test("refused writes change nothing: forged, replayed, wrong network, stale
   }
 });
 
-Deno.test("the faucet mints only on devnet and only within its limit", async () => {
-  const net = await testNet();
+eachBackend.test("the faucet mints only on devnet and only within its limit", async (backend) => {
+  const net = await testNet({ backend });
   try {
     await net.registry.submit(
       net.walletMessage("w", "faucet_request", { amount: 50n * COIN }).bytes,

@@ -192,7 +192,13 @@ export class RegistryClient {
     const body = await this.getJson<EventPageView | RegistryEventView[]>(
       "/v1/events" + eventQuery(filter),
     );
-    return Array.isArray(body) ? { events: body } : body;
+    if (!Array.isArray(body)) return body;
+    // An older registry answered a bare array.
+    return {
+      events: body,
+      next: body.at(-1)?.id ?? filter.after ?? 0,
+      more: false,
+    };
   }
 
   // ---------------------------------------------------------------------
@@ -272,7 +278,6 @@ export class RegistryClient {
             continue;
           }
           if (typeof event.id === "number") lastId = event.id;
-          if (!event.kind && message.event) event.kind = message.event;
           yield event;
         }
       } catch (e) {
@@ -476,7 +481,13 @@ function networkError(
       { cause: e },
     );
   }
-  const msg = e instanceof Error ? e.message : String(e);
+  // Deno's fetch says "fetch failed" and puts the reason in `cause`.
+  const causes: string[] = [];
+  for (let c: unknown = e; c !== undefined && causes.length < 4;) {
+    causes.push(c instanceof Error ? c.message : String(c));
+    c = c instanceof Error ? c.cause : undefined;
+  }
+  const msg = causes.filter((m) => m !== "").join(": ");
   const refused = /refused|ECONNREFUSED|os error 111/i.test(msg);
   return new RegistryUnreachableError(
     "connection",

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { writeFileAtomic } from "./atomic_file.ts";
 import type { ClientStore } from "./store.ts";
 
 const KEY_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -55,27 +56,7 @@ export class FileStore implements ClientStore {
   async set(key: string, value: Uint8Array): Promise<void> {
     const path = this.#path(key);
     await Deno.mkdir(this.dir, { recursive: true });
-    const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-    try {
-      const f = await Deno.open(tmp, {
-        write: true,
-        createNew: true,
-        mode: 0o600,
-      });
-      try {
-        let written = 0;
-        while (written < value.length) {
-          written += await f.write(value.subarray(written));
-        }
-        await f.sync();
-      } finally {
-        f.close();
-      }
-      await Deno.rename(tmp, path);
-    } catch (e) {
-      await Deno.remove(tmp).catch(() => {});
-      throw e;
-    }
+    await writeFileAtomic(path, value, { mode: 0o600 });
   }
 
   /** Remove the file, if any. */

@@ -23,32 +23,15 @@ export type {
   WalletView,
 } from "../api/views.ts";
 
-/** A registry event, as streamed by `GET /v1/events`. */
-export interface RegistryEventView {
-  /** Monotonically increasing id (the SSE `id`). */
-  id: number;
-  /** Epoch it happened in. */
-  epoch: number;
-  /** Unix milliseconds. */
-  createdAt: number;
-  /** What happened, e.g. `"decommissioned"`. */
-  kind: string;
-  /** The node concerned, hex, if any. */
-  node: string | null;
-  /** Wallets concerned, hex. */
-  wallets: string[];
-  /** Details. */
-  data: Record<string, unknown>;
-}
+/**
+ * A registry event, as streamed by `GET /v1/events` and paged as JSON: one
+ * payload type per `kind` (switch on `kind` to read `data`).
+ */
+export type { RegistryEvent as RegistryEventView } from "../api/events.ts";
+import type { EventPage } from "../api/events.ts";
 
 /** A page of events (`GET /v1/events` without `text/event-stream`). */
-export interface EventPageView {
-  events: RegistryEventView[];
-  /** Id to resume after. */
-  next?: number | null;
-  /** Present on some versions: the newest event id. */
-  lastEventId?: number;
-}
+export type EventPageView = EventPage;
 
 /** Filters of `GET /v1/events`. */
 export interface EventFilter {

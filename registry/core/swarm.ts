@@ -21,128 +21,33 @@
 import { bytesEqual, compareBytes, toHex } from "./bytes.ts";
 import { CoreError, DecodeError } from "./errors.ts";
 import { PoolIndex, type SwarmRules, SwarmState } from "./swarm_state.ts";
+import {
+  DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE,
+  EXCESS_BASE,
+  FILL_SWARM_LOWER_PERCENTILE,
+  IDEAL_SWARM_MARGIN,
+  IDEAL_SWARM_SIZE,
+  MAX_SWARM_ID,
+  MIN_SWARM_SIZE,
+  NEW_SWARM_SIZE,
+  STEALING_SWARM_UPPER_PERCENTILE,
+  UNASSIGNED_SWARM_ID,
+} from "./swarm_rules.ts";
 
 const U64_MAX = (1n << 64n) - 1n;
 
-/**
- * A swarm with fewer nodes than this is "starving": it is refilled from rich
- * swarms or dissolved (`service_node_rules.h` `MIN_SWARM_SIZE`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(MIN_SWARM_SIZE, 5);
- * ```
- */
-export const MIN_SWARM_SIZE = 5;
-
-/**
- * Excess every swarm keeps before a new swarm is cut
- * (`service_node_rules.h` `IDEAL_SWARM_MARGIN`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(IDEAL_SWARM_MARGIN, 2);
- * ```
- */
-export const IDEAL_SWARM_MARGIN = 2;
-
-/**
- * Target swarm size, `MIN_SWARM_SIZE + IDEAL_SWARM_MARGIN`
- * (`service_node_rules.h` `IDEAL_SWARM_SIZE`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(IDEAL_SWARM_SIZE, MIN_SWARM_SIZE + IDEAL_SWARM_MARGIN);
- * ```
- */
-export const IDEAL_SWARM_SIZE = 7;
-
-/**
- * Nodes above this count in a swarm are its "excess"
- * (`service_node_rules.h` `EXCESS_BASE`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(EXCESS_BASE, MIN_SWARM_SIZE);
- * ```
- */
-export const EXCESS_BASE = 5;
-
-/**
- * Size of a swarm cut from excess (`service_node_rules.h` `NEW_SWARM_SIZE`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(NEW_SWARM_SIZE, IDEAL_SWARM_SIZE);
- * ```
- */
-export const NEW_SWARM_SIZE = 7;
-
-/**
- * New nodes go to a random swarm among the smallest 25 percent
- * (`service_node_rules.h` `FILL_SWARM_LOWER_PERCENTILE`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(FILL_SWARM_LOWER_PERCENTILE, 25);
- * ```
- */
-export const FILL_SWARM_LOWER_PERCENTILE = 25;
-
-/**
- * Nodes of a dissolved swarm go to a random swarm among those tied at the
- * smallest size (`service_node_rules.h`
- * `DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE, 0);
- * ```
- */
-export const DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE = 0;
-
-/**
- * Starving swarms steal from swarms above the size at this percentile, minus
- * one (`service_node_rules.h` `STEALING_SWARM_UPPER_PERCENTILE`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(STEALING_SWARM_UPPER_PERCENTILE, 75);
- * ```
- */
-export const STEALING_SWARM_UPPER_PERCENTILE = 75;
-
-/**
- * The swarm id of a node waiting for a swarm (new or recommissioned), 2^64-1
- * (`service_node_rules.h` `UNASSIGNED_SWARM_ID`). Never a real swarm.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(UNASSIGNED_SWARM_ID, 2n ** 64n - 1n);
- * ```
- */
-export const UNASSIGNED_SWARM_ID: bigint = U64_MAX;
-
-/**
- * The largest id a real swarm can have, 2^64-2 (`service_node_swarm.h`
- * `MAX_ID`). {@linkcode newSwarmId} treats `MAX_SWARM_ID` and 0 as neighbours.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(MAX_SWARM_ID, UNASSIGNED_SWARM_ID - 1n);
- * ```
- */
-export const MAX_SWARM_ID: bigint = U64_MAX - 1n;
+export {
+  DECOMMISSIONED_REDISTRIBUTION_LOWER_PERCENTILE,
+  EXCESS_BASE,
+  FILL_SWARM_LOWER_PERCENTILE,
+  IDEAL_SWARM_MARGIN,
+  IDEAL_SWARM_SIZE,
+  MAX_SWARM_ID,
+  MIN_SWARM_SIZE,
+  NEW_SWARM_SIZE,
+  STEALING_SWARM_UPPER_PERCENTILE,
+  UNASSIGNED_SWARM_ID,
+};
 
 // ---------------------------------------------------------------------------
 // Random numbers

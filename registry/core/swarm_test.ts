@@ -1424,11 +1424,9 @@ Deno.test("simulated network histories of 150 and 500 swarms match g++/libstdc++
   assert(histories.some((h) => h.epochs.some((e) => e.swarms >= 500)));
 });
 
-Deno.test("bulk assignment of 10,000 nodes is fast and well-formed", () => {
+// Its speed is measured in bench/swarm_scaling.ts, not asserted here.
+Deno.test("bulk assignment of 10,000 nodes is well-formed", () => {
   const nodes = keys("big", 10000);
-  const t0 = performance.now();
   const out = calcSwarmChanges(new Map([[UNASSIGNED_SWARM_ID, nodes]]), 12345n);
-  const ms = performance.now() - t0;
   validateNoDereg(out, 10000);
-  assert(ms < 5000, `took ${ms} ms`);
 });

@@ -25,6 +25,7 @@ import {
 import { EventHub } from "./sse.ts";
 import { type FastHandler, fastPaths } from "./fast_path.ts";
 import { LatestList } from "./latest_list.ts";
+import { WriteMetrics } from "./write_metrics.ts";
 import { RepresentationCache } from "./list_cache.ts";
 import {
   HttpError,
@@ -110,6 +111,7 @@ export function createApp(
     requests: new Map(),
     durations: new Map(),
     sseClients: 0,
+    writes: new WriteMetrics(),
   };
   const log = options.log ?? (() => {});
   const events = new EventHub(registry, queries, {

@@ -15,6 +15,7 @@ import { HttpError } from "./problem.ts";
 import { type Rate, TokenBuckets } from "./rate_limit.ts";
 import type { LatestList } from "./latest_list.ts";
 import type { EventHub } from "./sse.ts";
+import type { WriteMetrics } from "./write_metrics.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
@@ -49,6 +50,18 @@ export interface AppOptions {
   randomInt?: (n: number) => number;
   /** Version reported in the OpenAPI document. */
   version?: string;
+  /** What the process around the app knows (for `/metrics` and `/v1/ready`). */
+  runtime?: RuntimeStatus;
+}
+
+/** The serving process's state, as `/metrics` and `/v1/ready` report it. */
+export interface RuntimeStatus {
+  /** Epoch deadlines the ticker has passed without ticking (0 when on time). */
+  epochLag?: () => number;
+  /** Ticks that failed since the start. */
+  tickFailures?: () => number;
+  /** When the served TLS certificate expires (unix seconds); null: no TLS. */
+  tlsNotAfter?: () => number | null;
 }
 
 /** The rate limits of {@linkcode AppOptions}. */
@@ -110,6 +123,8 @@ export interface AppState {
   durations: Map<string, { sum: number; count: number }>;
   /** Open event streams. */
   sseClients: number;
+  /** The write routes' latency, queue depth, acceptances and refusals. */
+  writes: WriteMetrics;
 }
 
 /** Everything a route module needs. */

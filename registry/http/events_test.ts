@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ATOMIC_PER_COIN } from "../core/params.ts";
 import type { RegistryEvent } from "../api/events.ts";
+import { eachBackend } from "../testkit/backend.ts";
 import {
   activeNode,
   type HttpNet,
@@ -25,8 +26,8 @@ async function faucet(h: HttpNet, wallet: string, coins = 1n): Promise<void> {
   assert.equal(r.status, 200, await r.text());
 }
 
-Deno.test("GET /v1/events as JSON pages with after/limit and filters", async () => {
-  const h = await httpNet();
+eachBackend.test("GET /v1/events as JSON pages with after/limit and filters", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     const node = await activeNode(h, "n0");
     await activeNode(h, "n1");
@@ -80,8 +81,9 @@ Deno.test("GET /v1/events as JSON pages with after/limit and filters", async () 
   }
 });
 
-Deno.test("SSE replays stored events page by page, then streams live ones, then cleans up", async () => {
+eachBackend.test("SSE replays stored events page by page, then streams live ones, then cleans up", async (backend) => {
   const h = await httpNet({
+    backend,
     app: { sseReplayPageSize: 2, heartbeatMs: 60_000 },
   });
   try {
@@ -123,8 +125,8 @@ Deno.test("SSE replays stored events page by page, then streams live ones, then 
   }
 });
 
-Deno.test("SSE filters by node, wallet and kind, live too", async () => {
-  const h = await httpNet({ app: { heartbeatMs: 60_000 } });
+eachBackend.test("SSE filters by node, wallet and kind, live too", async (backend) => {
+  const h = await httpNet({ backend, app: { heartbeatMs: 60_000 } });
   try {
     const n0 = await activeNode(h, "n0");
     const res = await h.app.request(
@@ -171,8 +173,8 @@ Deno.test("SSE filters by node, wallet and kind, live too", async () => {
   }
 });
 
-Deno.test("SSE resumes after Last-Event-ID (over ?after=) and sends heartbeats", async () => {
-  const h = await httpNet({ app: { heartbeatMs: 20 } });
+eachBackend.test("SSE resumes after Last-Event-ID (over ?after=) and sends heartbeats", async (backend) => {
+  const h = await httpNet({ backend, app: { heartbeatMs: 20 } });
   try {
     await activeNode(h, "n0");
     const stored = await h.net.events({ limit: 1000 });

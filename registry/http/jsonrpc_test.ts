@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { SERVICE_NODE_FIELDS } from "../queries/oxen_rpc.ts";
+import { eachBackend } from "../testkit/backend.ts";
 import { activeNode, httpNet, ticks } from "../testkit/http.ts";
 
 function rpc(body: unknown) {
@@ -10,8 +11,8 @@ function rpc(body: unknown) {
   };
 }
 
-Deno.test("POST /json_rpc answers get_service_nodes with upstream names", async () => {
-  const h = await httpNet();
+eachBackend.test("POST /json_rpc answers get_service_nodes with upstream names", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     const keys: string[] = [];
     for (let i = 0; i < 4; i++) keys.push(await activeNode(h, `n${i}`));
@@ -156,9 +157,9 @@ Deno.test("POST /json_rpc answers get_service_nodes with upstream names", async 
   }
 });
 
-Deno.test("POST /json_rpc limit < 0 returns every node shuffled with the injected randomness", async () => {
+eachBackend.test("POST /json_rpc limit < 0 returns every node shuffled with the injected randomness", async (backend) => {
   // randomInt(n) = n - 1: each step of the Fisher-Yates swaps position i with the last.
-  const h = await httpNet({ app: { randomInt: (n) => n - 1 } });
+  const h = await httpNet({ backend, app: { randomInt: (n) => n - 1 } });
   try {
     const keys: string[] = [];
     for (let i = 0; i < 4; i++) keys.push(await activeNode(h, `n${i}`));

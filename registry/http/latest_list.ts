@@ -81,6 +81,8 @@ function entryOf(list: StoredList, network: number): LatestEntry {
 export class LatestList {
   readonly #registry: Registry;
   #entry: LatestEntry | null = null;
+  /** The last list loaded, kept through invalidations (see `lastKnown`). */
+  #last: LatestEntry | null = null;
   #loading: Promise<LatestEntry | null> | null = null;
   /** Bumped on every invalidation: a load started before one is not kept. */
   #generation = 0;
@@ -108,6 +110,7 @@ export class LatestList {
         this.#entry = entry;
         this.#loading = null;
       }
+      if (entry !== null) this.#last = entry;
       return entry;
     }, (e) => {
       if (generation === this.#generation) this.#loading = null;
@@ -115,6 +118,14 @@ export class LatestList {
     });
     this.#loading = load;
     return load;
+  }
+
+  /**
+   * The last list loaded, even one since replaced: for liveness while the
+   * database does not answer (a newer list may exist). Null before the first.
+   */
+  lastKnown(): LatestEntry | null {
+    return this.#entry ?? this.#last;
   }
 
   /** Forget the held list (a newer one, or new signatures, were committed) and load the new one. */

@@ -7,14 +7,15 @@ import {
   verifyNodeList,
 } from "../core/nodelist.ts";
 import { ListReader } from "../queries/lists.ts";
+import { eachBackend } from "../testkit/backend.ts";
 import { activeNode, httpNet, postMessage, ticks } from "../testkit/http.ts";
 
 async function bytesOf(res: Response): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-Deno.test("lists: binary or JSON by suffix, ?format= or Accept; the bytes verify", async () => {
-  const h = await httpNet();
+eachBackend.test("lists: binary or JSON by suffix, ?format= or Accept; the bytes verify", async (backend) => {
+  const h = await httpNet({ backend });
   const { net, app } = h;
   try {
     for (let i = 0; i < 3; i++) await activeNode(h, `n${i}`);
@@ -90,8 +91,8 @@ Deno.test("lists: binary or JSON by suffix, ?format= or Accept; the bytes verify
   }
 });
 
-Deno.test("lists: strong ETag, 304 with Date, immutable by epoch, latest fresh until its fresh-until", async () => {
-  const h = await httpNet();
+eachBackend.test("lists: strong ETag, 304 with Date, immutable by epoch, latest fresh until its fresh-until", async (backend) => {
+  const h = await httpNet({ backend });
   const { net, app } = h;
   try {
     await activeNode(h, "n0");
@@ -172,8 +173,8 @@ Deno.test("lists: strong ETag, 304 with Date, immutable by epoch, latest fresh u
   }
 });
 
-Deno.test("lists: gzip and br negotiated by Accept-Encoding decompress to the same bytes", async () => {
-  const h = await httpNet();
+eachBackend.test("lists: gzip and br negotiated by Accept-Encoding decompress to the same bytes", async (backend) => {
+  const h = await httpNet({ backend });
   const { net, app } = h;
   try {
     for (let i = 0; i < 20; i++) await activeNode(h, `n${i}`);
@@ -228,8 +229,8 @@ Deno.test("lists: gzip and br negotiated by Accept-Encoding decompress to the sa
   }
 });
 
-Deno.test("diffs apply to their base to give exactly the latest list; old bases are unavailable", async () => {
-  const h = await httpNet({ registry: { listRetention: 4 } });
+eachBackend.test("diffs apply to their base to give exactly the latest list; old bases are unavailable", async (backend) => {
+  const h = await httpNet({ backend, registry: { listRetention: 4 } });
   const { net, app } = h;
   try {
     const views = new ListReader(net.registry);

@@ -9,7 +9,7 @@
 export interface MetricFamily {
   name: string;
   help: string;
-  type: "gauge" | "counter" | "summary";
+  type: "gauge" | "counter" | "summary" | "histogram";
   samples: {
     /** Suffix of the sample name (e.g. `_sum`), if any. */
     suffix?: string;

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { eachBackend } from "../testkit/backend.ts";
 import { activeNode, httpNet, ticks } from "../testkit/http.ts";
 
-Deno.test("GET /metrics is Prometheus text: HELP and TYPE per family, valid samples, live values", async () => {
-  const h = await httpNet();
+eachBackend.test("GET /metrics is Prometheus text: HELP and TYPE per family, valid samples, live values", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     await activeNode(h, "n0");
     await activeNode(h, "n1");
@@ -118,6 +119,7 @@ Deno.test("GET /v1/openapi.json is an OpenAPI 3.1 document of every route", asyn
       "/v1/events": ["get"],
       "/json_rpc": ["post"],
       "/v1/health": ["get"],
+      "/v1/ready": ["get"],
       "/metrics": ["get"],
       "/v1/openapi.json": ["get"],
       "/v1/docs": ["get"],
@@ -216,8 +218,8 @@ Deno.test("GET /v1/docs renders every endpoint and problem code, with no externa
   }
 });
 
-Deno.test("a real server on loopback: lists compressed, 304 with Date, SSE live and its end on disconnect", async () => {
-  const h = await httpNet({ app: { heartbeatMs: 60_000 } });
+eachBackend.test("a real server on loopback: lists compressed, 304 with Date, SSE live and its end on disconnect", async (backend) => {
+  const h = await httpNet({ backend, app: { heartbeatMs: 60_000 } });
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen() {} },
     h.app.fetch,

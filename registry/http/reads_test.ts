@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { toHex } from "../core/bytes.ts";
+import { eachBackend } from "../testkit/backend.ts";
 import { activeNode, httpNet, json, ticks } from "../testkit/http.ts";
 
 async function problem(
@@ -12,8 +13,8 @@ async function problem(
   return { status: r.status, code: body.code, body };
 }
 
-Deno.test("GET /v1/info and /v1/health describe the registry", async () => {
-  const h = await httpNet();
+eachBackend.test("GET /v1/info and /v1/health describe the registry", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     const info = await json(h.app.request("/v1/info"));
     assert.equal(info.network, "devnet");
@@ -35,8 +36,8 @@ Deno.test("GET /v1/info and /v1/health describe the registry", async () => {
   }
 });
 
-Deno.test("every query parameter of GET /v1/nodes is validated: 400 bad_query", async () => {
-  const h = await httpNet();
+eachBackend.test("every query parameter of GET /v1/nodes is validated: 400 bad_query", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     const bad = [
       "status=bogus",
@@ -74,8 +75,8 @@ Deno.test("every query parameter of GET /v1/nodes is validated: 400 bad_query", 
   }
 });
 
-Deno.test("nodes paginate by key with a cursor", async () => {
-  const h = await httpNet();
+eachBackend.test("nodes paginate by key with a cursor", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     const keys: string[] = [];
     for (let i = 0; i < 5; i++) keys.push(await activeNode(h, `n${i}`));
@@ -100,8 +101,8 @@ Deno.test("nodes paginate by key with a cursor", async () => {
   }
 });
 
-Deno.test("swarms, the swarm of a Session ID, and their errors", async () => {
-  const h = await httpNet();
+eachBackend.test("swarms, the swarm of a Session ID, and their errors", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     const sid = "05" + "ab".repeat(32);
     // No active node yet: no swarm to map to.
@@ -159,8 +160,8 @@ Deno.test("swarms, the swarm of a Session ID, and their errors", async () => {
   }
 });
 
-Deno.test("unknown things are 404 problems; malformed keys 400", async () => {
-  const h = await httpNet();
+eachBackend.test("unknown things are 404 problems; malformed keys 400", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     const k = "11".repeat(32);
     assert.deepEqual(
@@ -189,8 +190,8 @@ Deno.test("unknown things are 404 problems; malformed keys 400", async () => {
   }
 });
 
-Deno.test("a wrong method is 405 with Allow", async () => {
-  const h = await httpNet();
+eachBackend.test("a wrong method is 405 with Allow", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     const r = await h.app.request("/v1/info", { method: "DELETE" });
     assert.equal(r.status, 405);
@@ -211,8 +212,8 @@ Deno.test("a wrong method is 405 with Allow", async () => {
   }
 });
 
-Deno.test("GET routes allow any origin; writes do not", async () => {
-  const h = await httpNet();
+eachBackend.test("GET routes allow any origin; writes do not", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     const r = await h.app.request("/v1/info", {
       headers: { origin: "https://explorer.example" },
@@ -242,8 +243,8 @@ Deno.test("GET routes allow any origin; writes do not", async () => {
   }
 });
 
-Deno.test("fuzzed paths, queries and bodies never get a 500", async () => {
-  const h = await httpNet();
+eachBackend.test("fuzzed paths, queries and bodies never get a 500", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     await activeNode(h, "n0");
     await ticks(h.net, 1);
@@ -360,8 +361,8 @@ Deno.test("fuzzed paths, queries and bodies never get a 500", async () => {
   }
 });
 
-Deno.test("an unexpected error is a 500 internal problem with no trace, and is logged", async () => {
-  const h = await httpNet();
+eachBackend.test("an unexpected error is a 500 internal problem with no trace, and is logged", async (backend) => {
+  const h = await httpNet({ backend });
   try {
     // Break the database under the app: every query now fails.
     await h.net.store.close();

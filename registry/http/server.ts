@@ -22,12 +22,18 @@
  *   (`request_timeout` 408, `header_too_large` 431, `malformed_request` 400)
  *   and closes the connection;
  * - passes the peer address to the app as the Hono `env`
- *   ({@linkcode ConnInfo}).
+ *   ({@linkcode ConnInfo});
+ * - with `tls`, serves HTTPS through `node:https` (the same server with
+ *   the same limits; the TLS handshake must finish within the header
+ *   timeout, and counts against the caps from the first byte), and swaps
+ *   the certificate for new connections with {@linkcode HttpServer.setTls}
+ *   (`setSecureContext`): connections already open keep theirs.
  *
  * @module
  */
 
 import http from "node:http";
+import https from "node:https";
 import type { Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import {
@@ -72,6 +78,14 @@ export interface ServeOptions extends ServerLimits {
    * `Request`/`Response` built): the app's `fastPathOf(app)`.
    */
   fast?: FastHandler;
+  /** Serve HTTPS with this certificate chain and key (PEM); default plain HTTP. */
+  tls?: TlsCredentials;
+}
+
+/** A certificate chain and its private key, PEM. */
+export interface TlsCredentials {
+  cert: string;
+  key: string;
 }
 
 /** Counters of the connection layer. */
@@ -88,12 +102,22 @@ export interface ServerStats {
   timedOut: number;
   /** Requests answered 400/431 by the HTTP parser. */
   malformed: number;
+  /** TLS handshakes that failed or timed out. */
+  tlsFailed: number;
 }
 
 /** A running server. */
 export interface HttpServer {
   /** Where it listens. */
   readonly addr: { hostname: string; port: number };
+  /** `https` when serving TLS, else `http`. */
+  readonly scheme: "http" | "https";
+  /**
+   * Serve new connections with this certificate (HTTPS only; open
+   * connections keep the one they started with). Throws when not serving
+   * TLS.
+   */
+  setTls(tls: TlsCredentials): void;
   /** Counters of the connection layer. */
   stats(): ServerStats;
   /**
@@ -162,7 +186,13 @@ export async function serveHttp(
   const trusted = options.trustedProxies ?? new Set<string>();
   const tracked = new Map<Socket, Tracked>();
   const perClient = new Map<string, number>();
-  const counters = { evicted: 0, refused: 0, timedOut: 0, malformed: 0 };
+  const counters = {
+    evicted: 0,
+    refused: 0,
+    timedOut: 0,
+    malformed: 0,
+    tlsFailed: 0,
+  };
   let closing = false;
 
   const listener = getRequestListener(
@@ -193,14 +223,17 @@ export async function serveHttp(
     },
   );
 
-  const server = http.createServer({
+  const serverOptions: http.ServerOptions = {
     headersTimeout: options.headerTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     connectionsCheckingInterval: options.checkIntervalMs ?? 1000,
     maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
-  }, (req, res) => {
-    const t = tracked.get(req.socket);
+  };
+  const handler: http.RequestListener = (req, res) => {
+    // Over TLS the request's socket wraps the TCP socket that was tracked.
+    const t = tracked.get(req.socket) ??
+      tracked.get((req.socket as Socket & { _parent?: Socket })._parent!);
     if (t) {
       t.active++;
       res.once("close", () => {
@@ -211,7 +244,25 @@ export async function serveHttp(
     }
     if (fast !== undefined && fast(req, res)) return;
     listener(req, res).catch((e) => onError("response failed", e));
-  });
+  };
+  const server: http.Server = options.tls
+    ? https.createServer({
+      ...serverOptions,
+      cert: options.tls.cert,
+      key: options.tls.key,
+      // A connection that never finishes its handshake is cut like one that
+      // never finishes its headers.
+      handshakeTimeout: options.headerTimeoutMs,
+    }, handler)
+    : http.createServer(serverOptions, handler);
+  if (options.tls) {
+    // A failed handshake (a client that does not trust the certificate, a
+    // port scanner, a timeout) is the client's problem: the socket is closed.
+    server.on("tlsClientError", (_e: Error, socket: Socket) => {
+      counters.tlsFailed++;
+      socket.destroy();
+    });
+  }
   // The defaults of Node's server, set explicitly: what this module documents.
   server.headersTimeout = options.headerTimeoutMs;
   server.requestTimeout = options.requestTimeoutMs;
@@ -243,6 +294,11 @@ export async function serveHttp(
     }
   };
 
+  // Before the handshake a TLS connection cannot be answered in HTTP: it is
+  // closed (the client sees a reset and retries, as after a 503).
+  const refuse = (socket: Socket, bytes: Uint8Array) =>
+    options.tls ? socket.destroy() : answerAndClose(socket, bytes);
+
   server.on("connection", (socket: Socket) => {
     const address = normalizeAddress(socket.remoteAddress ?? "");
     const key = trusted.has(address) ? null : clientKey(address);
@@ -252,7 +308,7 @@ export async function serveHttp(
       !evict((t) => t.key === key)
     ) {
       counters.refused++;
-      answerAndClose(
+      refuse(
         socket,
         rawProblem(
           "too_many_connections",
@@ -264,7 +320,7 @@ export async function serveHttp(
     }
     if (tracked.size >= options.maxConnections && !evict(() => true)) {
       counters.refused++;
-      answerAndClose(
+      refuse(
         socket,
         rawProblem(
           "server_busy",
@@ -329,6 +385,16 @@ export async function serveHttp(
 
   return {
     addr,
+    scheme: options.tls ? "https" : "http",
+    setTls(tls: TlsCredentials): void {
+      if (!options.tls) {
+        throw new Error("this server does not serve TLS");
+      }
+      (server as https.Server).setSecureContext({
+        cert: tls.cert,
+        key: tls.key,
+      });
+    },
     stats: () => {
       let active = 0;
       for (const t of tracked.values()) if (t.active > 0) active++;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { signMessage } from "../core/messages.ts";
 import { ATOMIC_PER_COIN } from "../core/params.ts";
+import { eachBackend } from "../testkit/backend.ts";
 import {
   activeNode,
   httpNet,
@@ -12,8 +13,8 @@ import {
 
 const COIN = ATOMIC_PER_COIN;
 
-Deno.test("writes end to end: register, contribute, prove, unlock, faucet; the node detail shows it all", async () => {
-  const h = await httpNet();
+eachBackend.test("writes end to end: register, contribute, prove, unlock, faucet; the node detail shows it all", async (backend) => {
+  const h = await httpNet({ backend });
   const { net, app } = h;
   try {
     const p = net.params;
@@ -135,8 +136,8 @@ Deno.test("writes end to end: register, contribute, prove, unlock, faucet; the n
   }
 });
 
-Deno.test("POST /v1/submit takes any kind and answers a registration with 201 and Location", async () => {
-  const h = await httpNet();
+eachBackend.test("POST /v1/submit takes any kind and answers a registration with 201 and Location", async (backend) => {
+  const h = await httpNet({ backend });
   const { net, app } = h;
   try {
     const reg = net.registration("n", "op", {
@@ -158,8 +159,8 @@ Deno.test("POST /v1/submit takes any kind and answers a registration with 201 an
   }
 });
 
-Deno.test("refused writes answer problem+json with the right code and change nothing", async () => {
-  const h = await httpNet();
+eachBackend.test("refused writes answer problem+json with the right code and change nothing", async (backend) => {
+  const h = await httpNet({ backend });
   const { net, app } = h;
   try {
     const p = net.params;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { toHex } from "../core/bytes.ts";
 import { x25519FromEd25519 } from "../core/keys.ts";
+import { eachBackend } from "../testkit/backend.ts";
 import { testNet } from "../testkit/mod.ts";
 import {
   cryptoRandomInt,
@@ -303,8 +304,8 @@ Deno.test("u64 values are written as exact JSON numbers", () => {
   assert.equal(exact.swarm_id, 2n ** 64n - 1n);
 });
 
-Deno.test("JsonRpcService maps registry nodes with upstream names, one snapshot per list", async () => {
-  const net = await testNet({ funded: ["op", "friend"] });
+eachBackend.test("JsonRpcService maps registry nodes with upstream names, one snapshot per list", async (backend) => {
+  const net = await testNet({ backend, funded: ["op", "friend"] });
   try {
     const rpc = new JsonRpcService(net.registry);
     const p = net.params;
@@ -448,8 +449,8 @@ Deno.test("JsonRpcService maps registry nodes with upstream names, one snapshot 
   }
 });
 
-Deno.test("JsonRpcService errors: parse, invalid request, unknown method, bad params; batches and notifications", async () => {
-  const net = await testNet();
+eachBackend.test("JsonRpcService errors: parse, invalid request, unknown method, bad params; batches and notifications", async (backend) => {
+  const net = await testNet({ backend });
   try {
     const rpc = new JsonRpcService(net.registry);
     const answer = async (body: string) =>

@@ -63,6 +63,13 @@ export interface Config {
   port: number;
   /** Directory of the database and the registry key. */
   dataDir: string;
+  /** Serve HTTPS with these PEM files (re-read on SIGHUP); null: plain HTTP. */
+  tls: { certFile: string; keyFile: string } | null;
+  /**
+   * A PostgreSQL URL: the database lives there (shared with other registry
+   * processes), not in the data directory. Null: SQLite in the data directory.
+   */
+  databaseUrl: string | null;
   /** Network rules, with the epoch length applied. */
   params: NetworkParams;
   /** Registry key passphrase. */
@@ -213,6 +220,16 @@ export function parseConfig(
     throw new ConfigError(`${dataDir.source} must not be empty`);
   }
 
+  const tls = tlsFiles(get("tls-cert"), get("tls-key"));
+  const databaseUrl = get("database-url");
+  if (databaseUrl && !isPostgresUrl(databaseUrl.value)) {
+    throw new ConfigError(
+      `${databaseUrl.source}: "${
+        redactPassword(databaseUrl.value)
+      }" is not a PostgreSQL URL (postgres://user:password@host:port/database)`,
+    );
+  }
+
   const network = get("network");
   const name = network?.value ?? DEFAULTS.network;
   if (!Object.hasOwn(PRESETS, name)) {
@@ -275,7 +292,7 @@ export function parseConfig(
 
   const logFormat = oneOf(
     get("log-format"),
-    ["json", "text"] as const,
+    ["json", "text", "journal"] as const,
     DEFAULTS.logFormat,
   );
   const logLevel = oneOf(
@@ -346,6 +363,8 @@ export function parseConfig(
       host: host?.value ?? DEFAULTS.host,
       port: portNumber,
       dataDir: dataDir?.value ?? DEFAULTS.dataDir,
+      tls,
+      databaseUrl: databaseUrl?.value ?? null,
       params,
       passphrase,
       genesisFile: genesis?.value ?? null,
@@ -451,6 +470,48 @@ export function parseConfig(
       },
     },
   };
+}
+
+type Setting = { value: string; source: string } | null;
+
+/** The TLS files: both or neither. */
+function tlsFiles(
+  cert: Setting,
+  key: Setting,
+): { certFile: string; keyFile: string } | null {
+  for (const s of [cert, key]) {
+    if (s && s.value.trim() === "") {
+      throw new ConfigError(`${s.source} must not be empty`);
+    }
+  }
+  if (cert && key) return { certFile: cert.value, keyFile: key.value };
+  if (cert) {
+    throw new ConfigError(
+      `${cert.source} needs the certificate's private key too: --tls-key FILE or REGISTRY_TLS_KEY`,
+    );
+  }
+  if (key) {
+    throw new ConfigError(
+      `${key.source} needs the certificate too: --tls-cert FILE or REGISTRY_TLS_CERT`,
+    );
+  }
+  return null;
+}
+
+/** Whether `text` is a `postgres://` or `postgresql://` URL with a host. */
+function isPostgresUrl(text: string): boolean {
+  if (!/^postgres(ql)?:\/\/[^/?#\s]/i.test(text)) return false;
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A URL as an error message may show it: without its password. */
+function redactPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
 }
 
 function passphraseSource(

@@ -282,8 +282,17 @@ Deno.test("config: every bad value is a clear error", () => {
   fails(["--faucet-limit", "1.0000000001"], /at most 9 decimals/);
   fails(
     ["--log-format", "xml"],
-    /^--log-format: "xml" is not one of json, text$/,
+    /^--log-format: "xml" is not one of json, text, journal$/,
   );
+  fails(
+    ["--tls-cert", "cert.pem"],
+    /^--tls-cert needs the certificate's private key too: --tls-key FILE or REGISTRY_TLS_KEY$/,
+  );
+  fails(
+    ["--tls-key", "key.pem"],
+    /^--tls-key needs the certificate too: --tls-cert FILE or REGISTRY_TLS_CERT$/,
+  );
+  fails(["--tls-cert", "", "--tls-key", "k"], /^--tls-cert must not be empty$/);
   fails(
     ["--log-level", "trace"],
     /^--log-level: "trace" is not one of debug, info, warn, error$/,
@@ -523,4 +532,29 @@ Deno.test("config: connection, stream and rate limits", () => {
     ["--keep-alive-timeout-ms", "soon"],
     /^--keep-alive-timeout-ms: "soon" is not a time in milliseconds/,
   );
+});
+
+Deno.test("config: the database URL selects PostgreSQL; a bad one is refused without showing its password", () => {
+  assert.equal(run([]).databaseUrl, null);
+  const url = "postgres://registry:s3cret@db.example:5432/registry";
+  assert.equal(run(["--database-url", url]).databaseUrl, url);
+  assert.equal(run([], envOf({ DATABASE_URL: url })).databaseUrl, url);
+  assert.equal(
+    run(["--database-url", "postgresql://h/db"], envOf({ DATABASE_URL: url }))
+      .databaseUrl,
+    "postgresql://h/db",
+  );
+  assert.equal(run([], envOf({ DATABASE_URL: "" })).databaseUrl, null);
+  fails(
+    ["--database-url", "mysql://registry:s3cret@db.example/registry"],
+    /^--database-url: "mysql:\/\/registry:\*\*\*@db\.example\/registry" is not a PostgreSQL URL \(postgres:\/\/user:password@host:port\/database\)$/,
+  );
+  fails(
+    [],
+    /^DATABASE_URL: "registry\.db" is not a PostgreSQL URL/,
+    envOf({ DATABASE_URL: "registry.db" }),
+  );
+  fails(["--database-url", "postgres://"], /is not a PostgreSQL URL/);
+  assert(ENV_VARS.includes("DATABASE_URL"));
+  assert.match(usage(), /--database-url URL +DATABASE_URL/);
 });

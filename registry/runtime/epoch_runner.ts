@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Registry } from "../registry.ts";
+import type { Lease, Registry } from "../registry.ts";
 import type { Logger } from "./log.ts";
 import { probeNodes } from "./prober.ts";
 import { Ticker } from "./ticker.ts";
@@ -19,6 +19,13 @@ export interface EpochRunnerOptions {
   probe: { enabled: boolean; concurrency: number; timeoutMs: number };
   /** Where to log. */
   log: Logger;
+  /**
+   * The leader lease the epochs run under: every tick is fenced by it (a
+   * tick after the lease is lost fails instead of publishing a list).
+   */
+  lease?: Lease;
+  /** Unix ms the deadlines are counted from. Default: when started. */
+  start?: number;
 }
 
 /** Ticks and reachability rounds for one registry. */
@@ -28,6 +35,7 @@ export class EpochRunner {
   readonly #ticker: Ticker;
   readonly #probeAbort = new AbortController();
   #probing: Promise<void> | null = null;
+  #tickFailures = 0;
 
   constructor(registry: Registry, options: EpochRunnerOptions) {
     this.#registry = registry;
@@ -37,7 +45,9 @@ export class EpochRunner {
       intervalMs: registry.params.epochSeconds * 1000,
       onTick: async (info) => {
         const started = performance.now();
-        const summary = await registry.tick();
+        const summary = await registry.tick(
+          options.lease ? { lease: options.lease } : {},
+        );
         log.info("tick", {
           epoch: summary.epoch,
           hash: summary.hash,
@@ -53,13 +63,26 @@ export class EpochRunner {
         }
         this.#startProbe();
       },
-      onError: (error) => log.error("tick failed", { error }),
+      onError: (error) => {
+        this.#tickFailures++;
+        log.error("tick failed", { error });
+      },
     });
+  }
+
+  /** Epoch deadlines passed without a tick (see `Ticker.lag`). */
+  lag(): number {
+    return this.#ticker.lag();
+  }
+
+  /** Ticks that failed since the start. */
+  get tickFailures(): number {
+    return this.#tickFailures;
   }
 
   /** Start the ticker and a first reachability round. */
   start(): void {
-    this.#ticker.start();
+    this.#ticker.start(this.#options.start);
     this.#startProbe();
   }
 

@@ -13,10 +13,23 @@ import { toHex } from "../core/bytes.ts";
 
 /** Severity of a log line. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
-/** How lines are written. */
-export type LogFormat = "json" | "text";
+/**
+ * How lines are written: `json`; `text`; `journal`, JSON behind a syslog
+ * priority prefix (`<6>{...}`) that systemd's journal strips into the
+ * entry's PRIORITY (so `journalctl -p warning` works and the message stays
+ * JSON for log shippers).
+ */
+export type LogFormat = "json" | "text" | "journal";
 /** Extra fields of a log line. */
 export type LogFields = Record<string, unknown>;
+
+/** syslog(3) priorities: err 3, warning 4, info 6, debug 7. */
+const PRIORITIES: Record<LogLevel, number> = {
+  debug: 7,
+  info: 6,
+  warn: 4,
+  error: 3,
+};
 
 const LEVELS: Record<LogLevel, number> = {
   debug: 10,
@@ -124,7 +137,11 @@ export class Logger {
     }
     try {
       this.#sink(
-        this.format === "json" ? JSON.stringify(record) : textLine(record),
+        this.format === "text"
+          ? textLine(record)
+          : this.format === "journal"
+          ? `<${PRIORITIES[level]}>${JSON.stringify(record)}`
+          : JSON.stringify(record),
       );
     } catch {
       // Logging must never take the service down (e.g. a closed stdout).

@@ -66,3 +66,29 @@ Deno.test("log: a broken sink never throws", () => {
   });
   log.error("still fine");
 });
+
+Deno.test("logger: the journal format puts the syslog priority before the JSON", () => {
+  const lines: string[] = [];
+  const log = new Logger({
+    format: "journal",
+    level: "debug",
+    sink: (l) => lines.push(l),
+    clock: () => 0,
+  });
+  log.error("tick failed", { epoch: 3 });
+  log.warn("w");
+  log.info("i");
+  log.debug("d");
+  assert.deepEqual(lines.map((l) => l.slice(0, 3)), [
+    "<3>",
+    "<4>",
+    "<6>",
+    "<7>",
+  ]);
+  assert.deepEqual(JSON.parse(lines[0]!.slice(3)), {
+    time: "1970-01-01T00:00:00.000Z",
+    level: "error",
+    msg: "tick failed",
+    epoch: 3,
+  });
+});

@@ -60,6 +60,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "database and key directory, created if missing",
   },
   {
+    flag: "database-url",
+    env: "DATABASE_URL",
+    value: "URL",
+    default: "none",
+    help:
+      "`postgres://user:pw@host/db`: keep the database there (see PostgreSQL); none: SQLite",
+  },
+  {
     flag: "network",
     env: "REGISTRY_NETWORK",
     value: "NAME",
@@ -118,7 +126,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "REGISTRY_LOG_FORMAT",
     value: "FORMAT",
     default: "json",
-    help: "`json` (one object per line) or `text`",
+    help:
+      "`json` (one object per line), `text`, or `journal`: JSON behind a syslog priority prefix (`<3>` error ... `<7>` debug) that systemd's journal turns into the entry's priority",
   },
   {
     flag: "log-level",
@@ -265,6 +274,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "none",
     help:
       "comma-separated IP addresses of reverse proxies whose `X-Forwarded-For` names the client for per-client limits; by default the socket's peer is the client and the header is ignored",
+  },
+  {
+    flag: "tls-cert",
+    env: "REGISTRY_TLS_CERT",
+    value: "FILE",
+    default: "none",
+    help:
+      "serve HTTPS with this PEM certificate (chain); needs `--tls-key`; re-read with the key on SIGHUP without dropping connections",
+  },
+  {
+    flag: "tls-key",
+    env: "REGISTRY_TLS_KEY",
+    value: "FILE",
+    default: "none",
+    help: "the certificate's PEM private key",
   },
 ];
 

@@ -12,7 +12,8 @@
  * @module
  */
 
-import { bytesEqual, toHex } from "../core/bytes.ts";
+import { writeFileAtomic } from "../client/atomic_file.ts";
+import { bytesEqual } from "../core/bytes.ts";
 import { KeystoreError } from "../core/errors.ts";
 import {
   decryptKeystoreAsync,
@@ -72,39 +73,7 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/**
- * Write a file atomically with mode 0600: a temporary file next to it,
- * synced, then renamed over the destination.
- */
-export async function writeFileAtomic(
-  path: string,
-  data: Uint8Array,
-): Promise<void> {
-  const suffix = toHex(crypto.getRandomValues(new Uint8Array(6)));
-  const tmp = `${path}.tmp-${suffix}`;
-  let renamed = false;
-  try {
-    const file = await Deno.open(tmp, {
-      write: true,
-      createNew: true,
-      mode: 0o600,
-    });
-    try {
-      let written = 0;
-      while (written < data.length) {
-        written += await file.write(data.subarray(written));
-      }
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o600);
-    await Deno.rename(tmp, path);
-    renamed = true;
-  } finally {
-    if (!renamed) await Deno.remove(tmp).catch(() => {});
-  }
-}
+export { writeFileAtomic };
 
 /** Largest passphrase file read, bytes (a passphrase is one line). */
 export const MAX_PASSPHRASE_FILE_BYTES = 4096;

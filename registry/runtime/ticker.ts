@@ -74,6 +74,17 @@ export class Ticker {
     this.#schedule();
   }
 
+  /**
+   * Deadlines passed without a tick begun for them: 0 while on time (a tick
+   * running since its own deadline included), more while a tick runs past
+   * later deadlines or the process cannot keep up; 0 when stopped.
+   */
+  lag(now = this.#now()): number {
+    if (this.#stopped) return 0;
+    const due = Math.floor((now - this.#start) / this.#intervalMs);
+    return Math.max(0, due - this.#last);
+  }
+
   /** Whether a tick is running now. */
   get busy(): boolean {
     return this.#running !== null;

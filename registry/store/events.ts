@@ -40,7 +40,11 @@ export class EventStore {
     const wallets = [...new Set(e.wallets)];
     if (wallets.length > 0) {
       await this.#db.insertInto("event_wallets")
-        .values(wallets.map((wallet) => ({ event_id: id, wallet }))).execute();
+        .values(wallets.map((wallet, position) => ({
+          event_id: id,
+          wallet,
+          position,
+        }))).execute();
     }
     return { ...e, wallets, id } as RegistryEvent;
   }
@@ -88,8 +92,10 @@ export class EventStore {
     const rows = await q.orderBy("events.id", "asc")
       .limit(Math.min(query.limit ?? 100, 10_000)).execute();
     if (rows.length === 0) return [];
-    const walletRows = await this.#db.selectFrom("event_wallets").selectAll()
-      .where("event_id", "in", rows.map((r) => r.id)).execute();
+    const walletRows = await this.#db.selectFrom("event_wallets")
+      .select(["event_id", "wallet"])
+      .where("event_id", "in", rows.map((r) => r.id))
+      .orderBy("event_id").orderBy("position").execute();
     const walletsOf = new Map<number, string[]>();
     for (const w of walletRows) {
       const id = Number(w.event_id);

@@ -38,6 +38,25 @@ export class MetaStore {
     return Number(row.value);
   }
 
+  /**
+   * The public keys (hex, comma-separated) the lists of this database are
+   * signed with, as recorded by the first process of a shared database;
+   * undefined when not recorded.
+   */
+  async registryKeys(): Promise<string | undefined> {
+    const row = await this.#db.selectFrom("meta").select("value")
+      .where("key", "=", "registry_keys").executeTakeFirst();
+    return row?.value;
+  }
+
+  /** Record the registry keys (see {@linkcode MetaStore.registryKeys}). */
+  async setRegistryKeys(keys: string): Promise<void> {
+    await this.#db.insertInto("meta").values({
+      key: "registry_keys",
+      value: keys,
+    }).execute();
+  }
+
   /** Move to the next epoch. */
   async setEpoch(epoch: number): Promise<void> {
     await this.#db.updateTable("meta").set({ value: String(epoch) })

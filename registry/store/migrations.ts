@@ -14,13 +14,19 @@ import {
   sql,
 } from "kysely";
 
-/** The SQL dialect, where the two differ (identity columns, binary type). */
+/** The SQL dialect, where the two differ (identity columns, column types). */
 export type Dialect = "sqlite" | "postgres";
 
 function migrations(dialect: Dialect): Record<string, Migration> {
   // deno-lint-ignore no-explicit-any
   type Db = Kysely<any>;
   const id = dialect === "sqlite" ? "integer" : "bigserial";
+  // SQLite's `integer primary key autoincrement`; PostgreSQL's bigserial is
+  // the sequence itself (Kysely would print MySQL's auto_increment there).
+  // This was fixed in the shipped migration below because it could never
+  // run on PostgreSQL: the SQL it runs on SQLite is unchanged.
+  const serial = <C extends { primaryKey(): C; autoIncrement(): C }>(c: C) =>
+    dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey();
   const blob = dialect === "sqlite" ? "blob" : "bytea";
   return {
     "2026-11-24T20-30_initial": {
@@ -35,7 +41,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn("created_epoch", "bigint", (c) => c.notNull())
           .execute();
         await db.schema.createTable("ledger")
-          .addColumn("id", id, (c) => c.primaryKey().autoIncrement())
+          .addColumn("id", id, serial)
           .addColumn("wallet", "text", (c) => c.notNull())
           .addColumn("delta", "text", (c) => c.notNull())
           .addColumn("kind", "text", (c) => c.notNull())
@@ -98,7 +104,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("stakes_wallet").on("stakes")
           .column("wallet").execute();
         await db.schema.createTable("state_changes")
-          .addColumn("id", id, (c) => c.primaryKey().autoIncrement())
+          .addColumn("id", id, serial)
           .addColumn("node", "text", (c) => c.notNull())
           .addColumn("epoch", "bigint", (c) => c.notNull())
           .addColumn("from_status", "text")
@@ -110,7 +116,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("state_changes_node").on("state_changes")
           .columns(["node", "id"]).execute();
         await db.schema.createTable("reachability")
-          .addColumn("id", id, (c) => c.primaryKey().autoIncrement())
+          .addColumn("id", id, serial)
           .addColumn("node", "text", (c) => c.notNull())
           .addColumn("epoch", "bigint", (c) => c.notNull())
           .addColumn("tested_at", "bigint", (c) => c.notNull())
@@ -122,7 +128,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("reachability_node").on("reachability")
           .columns(["node", "id"]).execute();
         await db.schema.createTable("events")
-          .addColumn("id", id, (c) => c.primaryKey().autoIncrement())
+          .addColumn("id", id, serial)
           .addColumn("epoch", "bigint", (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addColumn("kind", "text", (c) => c.notNull())
@@ -156,6 +162,87 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn("last_proof_received_at", "bigint").execute();
       },
     },
+    // PostgreSQL only (nothing changes on SQLite): the exact column types,
+    // see postgres_types.ts for the mapping the store applies at its edge.
+    "2026-11-30T12-00_postgres_types": {
+      async up(db: Db) {
+        if (dialect !== "postgres") return;
+        const key = (c: string) =>
+          sql.raw(`alter column ${c} type bytea using decode(${c}, 'hex')`);
+        const amount = (c: string) =>
+          sql.raw(`alter column ${c} type numeric(20,0) using ${c}::numeric`);
+        const ms = (c: string) =>
+          sql.raw(
+            `alter column ${c} type timestamptz using timestamptz 'epoch' + ${c} * interval '1 millisecond'`,
+          );
+        const s = (c: string) =>
+          sql.raw(
+            `alter column ${c} type timestamptz using timestamptz 'epoch' + ${c} * interval '1 second'`,
+          );
+        const flag = (c: string) =>
+          sql.raw(
+            `alter column ${c} type boolean using ${c} <> 0`,
+          );
+        const alter = (
+          table: string,
+          ...changes: ReturnType<typeof sql.raw>[]
+        ) =>
+          sql`alter table ${sql.table(table)} ${sql.join(changes)}`.execute(db);
+        // The foreign key joins two columns whose type changes together.
+        await sql`alter table stakes drop constraint stakes_node_fkey`
+          .execute(db);
+        await alter("wallets", key("pubkey"), amount("balance"));
+        await alter(
+          "ledger",
+          key("wallet"),
+          key("node"),
+          amount("delta"),
+          ms("created_at"),
+        );
+        await alter("sequences", key("signer"));
+        await alter(
+          "nodes",
+          key("pubkey"),
+          key("operator"),
+          amount("requirement"),
+          flag("unreachable"),
+          amount("swarm_id"),
+          s("last_proof_at"),
+          s("last_proof_received_at"),
+        );
+        await alter(
+          "stakes",
+          key("node"),
+          key("wallet"),
+          amount("amount"),
+          amount("reserved"),
+        );
+        await sql`alter table stakes add constraint stakes_node_fkey
+          foreign key (node) references nodes (pubkey) on delete cascade`
+          .execute(db);
+        await alter("state_changes", key("node"));
+        await alter("reachability", key("node"), s("tested_at"), flag("ok"));
+        await alter(
+          "events",
+          key("node"),
+          ms("created_at"),
+          sql.raw("alter column data type json using data::json"),
+        );
+        await alter("event_wallets", key("wallet"));
+        await alter("lists", key("hash"), key("prev_hash"), s("published_at"));
+      },
+    },
+    // An event's wallets come back in the order they were given, on both
+    // databases (without it the order was the query plan's), and are found
+    // by event id without scanning the table.
+    "2026-11-30T12-10_event_wallet_order": {
+      async up(db: Db) {
+        await db.schema.alterTable("event_wallets")
+          .addColumn("position", "integer").execute();
+        await db.schema.createIndex("event_wallets_event")
+          .on("event_wallets").columns(["event_id", "position"]).execute();
+      },
+    },
     // Lists as snapshots plus record deltas (store/lists.ts): how each row
     // is stored (rows so far are full lists) and the served length; events
     // by epoch, for pruning them past their retention.
@@ -169,8 +256,6 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`update lists set size = length(encoded)`.execute(db);
         await db.schema.createIndex("events_epoch").on("events")
           .columns(["epoch", "id"]).execute();
-        await db.schema.createIndex("event_wallets_event").on("event_wallets")
-          .column("event_id").execute();
       },
     },
   };
@@ -195,12 +280,25 @@ export async function migrateToLatest(
   // deno-lint-ignore no-explicit-any
   db: Kysely<any>,
   dialect: Dialect,
+  options: {
+    /**
+     * PostgreSQL: the schema of the migration bookkeeping tables (the
+     * session's `current_schema()`; Kysely would otherwise take another
+     * schema's tables for its own).
+     */
+    schema?: string;
+  } = {},
 ): Promise<string[]> {
   const provider: MigrationProvider = {
     getMigrations: () => Promise.resolve(migrations(dialect)),
   };
-  const { error, results } = await new Migrator({ db, provider })
-    .migrateToLatest();
+  const { error, results } = await new Migrator({
+    db,
+    provider,
+    ...(options.schema === undefined
+      ? {}
+      : { migrationTableSchema: options.schema }),
+  }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error");
     throw new Error(
@@ -210,5 +308,24 @@ export async function migrateToLatest(
       { cause: error },
     );
   }
+  return (results ?? []).map((r) => r.migrationName);
+}
+
+/**
+ * Bring a new SQLite database's schema up to the migration `name` and no
+ * further: a database as an older version left it (the restore tests make
+ * backups of an older schema with it).
+ */
+export async function migrateSqliteTo(
+  // deno-lint-ignore no-explicit-any
+  db: Kysely<any>,
+  name: string,
+): Promise<string[]> {
+  const provider: MigrationProvider = {
+    getMigrations: () => Promise.resolve(migrations("sqlite")),
+  };
+  const { error, results } = await new Migrator({ db, provider })
+    .migrateTo(name);
+  if (error) throw error;
   return (results ?? []).map((r) => r.migrationName);
 }

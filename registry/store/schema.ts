@@ -128,6 +128,8 @@ export interface EventTable {
 export interface EventWalletTable {
   event_id: number;
   wallet: string;
+  /** The wallet's place in the event's list (null in rows written before it was kept). */
+  position: number | null;
 }
 
 /** Published node lists. */

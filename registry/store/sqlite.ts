@@ -82,6 +82,18 @@ class NodeSqliteDatabase implements SqliteDatabase {
   }
 }
 
+/** The `node:sqlite` handle under each Kysely instance {@linkcode openSqlite} made. */
+const handles = new WeakMap<object, DatabaseSync>();
+
+/**
+ * The `node:sqlite` connection under a Kysely instance made by
+ * {@linkcode openSqlite} (for what Kysely cannot do: the online backup);
+ * undefined for any other.
+ */
+export function sqliteHandleOf(db: object): DatabaseSync | undefined {
+  return handles.get(db);
+}
+
 /**
  * Open (creating if needed) an SQLite file, or `":memory:"`, as a Kysely
  * instance. `Kysely.destroy()` closes the file.
@@ -102,7 +114,9 @@ export function openSqlite<DB>(path: string): Kysely<DB> {
   raw.exec("PRAGMA foreign_keys = ON");
   raw.exec("PRAGMA busy_timeout = 5000");
   raw.exec("PRAGMA synchronous = NORMAL");
-  return new Kysely<DB>({
+  const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: new NodeSqliteDatabase(raw) }),
   });
+  handles.set(db, raw);
+  return db;
 }

@@ -5,11 +5,16 @@
  * write or a tick changes commits together or not at all).
  *
  * Only `store/` speaks SQL; the rest of the registry calls these methods.
+ * The database is SQLite (a file one process owns) or PostgreSQL (a
+ * server several registry processes share, see `postgres.ts`); the values
+ * the table modules hand out are the same on both (`postgres_types.ts`).
  *
  * @module
  */
 
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
+import { MaintenanceStore } from "./backup.ts";
+import { type Backend, type Lease, LocalBackend } from "./backend.ts";
 import type { Db } from "./db.ts";
 import { EventStore } from "./events.ts";
 import { HistoryStore } from "./history.ts";
@@ -18,6 +23,7 @@ import { ListStore } from "./lists.ts";
 import { MetaStore } from "./meta.ts";
 import { type Dialect, migrateToLatest } from "./migrations.ts";
 import { NodeStore } from "./nodes.ts";
+import { isPostgresUrl, PostgresBackend } from "./postgres.ts";
 import { ReachabilityStore } from "./reachability.ts";
 import { SavepointStore } from "./savepoints.ts";
 import type { Database } from "./schema.ts";
@@ -38,6 +44,7 @@ export interface Tables {
   inspect: InspectStore;
   /** Savepoints (inside a transaction). */
   savepoints: SavepointStore;
+  maintenance: MaintenanceStore;
 }
 
 function tablesOf(db: Db): Tables {
@@ -52,45 +59,89 @@ function tablesOf(db: Db): Tables {
     lists: new ListStore(db),
     inspect: new InspectStore(db),
     savepoints: new SavepointStore(db),
+    maintenance: new MaintenanceStore(db),
   };
+}
+
+/** Options of {@linkcode Store.transaction}. */
+export interface TransactionOptions {
+  /**
+   * Commit only while this lease is held (checked inside the transaction,
+   * under the write lock): a process that lost the leader lease cannot
+   * close an epoch. Throws {@linkcode LeaseLostError} otherwise.
+   */
+  fence?: Lease;
 }
 
 /** An open, migrated database. */
 export class Store {
   /** Which SQL dialect the database speaks. */
   readonly dialect: Dialect;
+  /**
+   * Whether other processes may write to the database too (PostgreSQL):
+   * then they announce their writes ({@linkcode Store.watch}) and one of
+   * them at a time holds the leader lease ({@linkcode Store.tryLease}).
+   */
+  readonly shared: boolean;
   /** Table modules over the whole database, for reads. */
   readonly read: Tables;
-  readonly #db: Kysely<Database>;
+  readonly #backend: Backend;
 
-  constructor(db: Kysely<Database>, dialect: Dialect) {
-    this.#db = db;
-    this.dialect = dialect;
-    this.read = tablesOf(db);
+  constructor(backend: Backend) {
+    this.#backend = backend;
+    this.dialect = backend.dialect;
+    this.shared = backend.shared;
+    this.read = tablesOf(backend.db);
   }
 
   /**
    * Run `work` in one transaction: it commits if `work` resolves and rolls
-   * back (changing nothing) if it throws.
+   * back (changing nothing) if it throws. Transactions are serialised with
+   * every other write to the database, from this process or another; on
+   * PostgreSQL one that fails with a serialization failure or a deadlock is
+   * run again (so `work` must not have effects outside the transaction
+   * that a second run would repeat).
    */
-  transaction<T>(work: (tx: Tables) => Promise<T>): Promise<T> {
-    return this.#db.transaction().execute((trx) => work(tablesOf(trx)));
+  transaction<T>(
+    work: (tx: Tables) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    return this.#backend.write((trx) => work(tablesOf(trx)), options.fence);
   }
 
-  /** Close the database. */
+  /**
+   * Call `listener` whenever another process may have written (never on
+   * SQLite). Returns a function that stops it.
+   */
+  watch(listener: () => void): () => void {
+    return this.#backend.watch(listener);
+  }
+
+  /**
+   * Take the leader lease, or null while another process holds it. On
+   * SQLite the database is this process's alone: the lease is always given.
+   */
+  tryLease(): Promise<Lease | null> {
+    return this.#backend.tryLease();
+  }
+
+  /** Close the database (a lease still held is released). */
   async close(): Promise<void> {
-    await this.#db.destroy();
+    await this.#backend.close();
   }
 }
 
 /** How to open a store. */
 export interface OpenStoreOptions {
   /**
-   * Hold an exclusive lock on the SQLite file for as long as the store is
+   * SQLite: hold an exclusive lock on the file for as long as the store is
    * open, so a second registry on the same data directory fails to start
-   * ("database is locked") instead of interleaving writes.
+   * ("database is locked") instead of interleaving writes. (PostgreSQL is
+   * made to be shared.)
    */
   exclusive?: boolean;
+  /** PostgreSQL: connections in the pool. Default 10. */
+  poolSize?: number;
 }
 
 /**
@@ -121,5 +172,57 @@ export async function openSqliteStore(
     await db.destroy().catch(() => {});
     throw e;
   }
-  return new Store(db, "sqlite");
+  return new Store(new LocalBackend(db, "sqlite"));
 }
+
+/**
+ * Connect to a PostgreSQL database (`postgres://user:password@host:port/db`)
+ * and bring its schema up to date. Several processes may open the same
+ * database at once: they migrate one at a time, under an advisory lock.
+ */
+export async function openPostgresStore(
+  url: string,
+  options: OpenStoreOptions = {},
+): Promise<Store> {
+  const backend = new PostgresBackend(
+    url,
+    options.poolSize === undefined ? {} : { poolSize: options.poolSize },
+  );
+  try {
+    await backend.withSchemaLock(async () => {
+      const { rows } = await sql<{ schema: string }>`
+        select current_schema() as schema`.execute(backend.db);
+      await migrateToLatest(backend.db, "postgres", {
+        schema: rows[0]!.schema,
+      });
+    });
+  } catch (e) {
+    await backend.close().catch(() => {});
+    throw e;
+  }
+  return new Store(backend);
+}
+
+/**
+ * Open the database a location names: a `postgres://` (or `postgresql://`)
+ * URL, else an SQLite file path (or `":memory:"`).
+ */
+export function openStore(
+  location: string,
+  options: OpenStoreOptions = {},
+): Promise<Store> {
+  return isPostgresUrl(location)
+    ? openPostgresStore(location, options)
+    : openSqliteStore(location, options);
+}
+
+export { LeaseLostError } from "./backend.ts";
+export type { Lease } from "./backend.ts";
+export {
+  createDatabase,
+  createSchema,
+  dropDatabase,
+  dropSchema,
+  isPostgresUrl,
+  redactUrl,
+} from "./postgres.ts";

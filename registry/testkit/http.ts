@@ -1,5 +1,5 @@
 /**
- * Helpers for the HTTP tests: a registry on in-memory SQLite with the app
+ * Helpers for the HTTP tests: a registry (in-memory SQLite, or PostgreSQL) with the app
  * in front of it, and small request and SSE utilities. Not used by
  * production code.
  *
@@ -10,6 +10,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { toHex } from "../core/bytes.ts";
 import { type AppOptions, createApp } from "../http/app.ts";
 import type { RegistryOptions } from "../registry.ts";
+import type { TestBackend } from "./backend.ts";
 import { type TestNet, testNet } from "./net.ts";
 
 /** A test registry and its app. */
@@ -24,6 +25,8 @@ export interface HttpNet {
 /** Start a test registry (devnet) and its app; `funded` wallets get 100,000 coins. */
 export async function httpNet(
   options: {
+    /** The database: SQLite in memory (default) or a fresh PostgreSQL schema. */
+    backend?: TestBackend;
     funded?: string[];
     app?: AppOptions;
     registry?: Partial<RegistryOptions>;
@@ -32,6 +35,7 @@ export async function httpNet(
   const net = await testNet({
     funded: options.funded ?? ["op", "friend"],
     fundedCoins: 100_000n,
+    ...(options.backend ? { backend: options.backend } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
   });
   const logged: unknown[] = [];

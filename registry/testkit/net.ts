@@ -1,6 +1,6 @@
 /**
- * Test kit: a registry on a real SQLite database (in memory or in a
- * temporary file) with a test clock, deterministic keys and signers that
+ * Test kit: a registry on a real database (SQLite in memory or in a
+ * temporary file, or PostgreSQL: `backend.ts`) with a test clock, deterministic keys and signers that
  * keep their own sequence numbers. Used by the service, HTTP and end-to-end
  * tests; never by production code.
  *
@@ -27,7 +27,8 @@ import type {
 } from "../api/events.ts";
 import { Registry, type RegistryOptions } from "../registry.ts";
 import type { EventQuery } from "../store/events.ts";
-import { openSqliteStore, type Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
+import { openTestStore, type TestBackend } from "./backend.ts";
 
 /** A key pair derived from a label, so tests are reproducible. */
 export interface TestKey {
@@ -92,7 +93,7 @@ type Fields<K extends MessageBody["kind"]> = Omit<
 /** A registry under test with helpers to sign writes. */
 export interface TestNet {
   registry: Registry;
-  /** The registry's store (real SQLite). */
+  /** The registry's store (real SQLite or PostgreSQL). */
   store: Store;
   /** Stored events, filtered. */
   events(query?: EventQuery): Promise<RegistryEvent[]>;
@@ -127,11 +128,14 @@ export interface TestNet {
 
 /**
  * Start a registry for tests on devnet rules with a test clock. Wallets
- * named in `funded` get `fundedCoins` coins each at genesis.
+ * named in `funded` get `fundedCoins` coins each at genesis. The database
+ * is SQLite in memory (or at `path`) unless `backend` says `"postgres"`: a
+ * fresh schema on the test server, dropped by `close`.
  */
 export async function testNet(
   options: {
     params?: NetworkParams;
+    backend?: TestBackend;
     path?: string;
     funded?: string[];
     fundedCoins?: bigint;
@@ -140,7 +144,11 @@ export async function testNet(
 ): Promise<TestNet> {
   const params = options.params ?? PRESETS.devnet;
   const clock = new TestClock();
-  const store = await openSqliteStore(options.path ?? ":memory:");
+  const opened = await openTestStore(
+    options.backend ?? "sqlite",
+    options.path === undefined ? {} : { path: options.path },
+  );
+  const store = opened.store;
   const registryKey = testKey("registry");
   const signers = new Map<string, Signer>();
   const signer = (label: string) => {
@@ -160,17 +168,23 @@ export async function testNet(
     return s;
   };
   const coins = options.fundedCoins ?? 1000n;
-  const registry = await Registry.open({
-    store,
-    params,
-    signingKeys: [registryKey.secret],
-    clock: clock.read,
-    genesis: (options.funded ?? []).map((label) => ({
-      wallet: testKey(label).hex,
-      amount: coins * ATOMIC_PER_COIN,
-    })),
-    ...options.registry,
-  });
+  let registry: Registry;
+  try {
+    registry = await Registry.open({
+      store,
+      params,
+      signingKeys: [registryKey.secret],
+      clock: clock.read,
+      genesis: (options.funded ?? []).map((label) => ({
+        wallet: testKey(label).hex,
+        amount: coins * ATOMIC_PER_COIN,
+      })),
+      ...options.registry,
+    });
+  } catch (e) {
+    await opened.close().catch(() => {});
+    throw e;
+  }
   return {
     registry,
     store,
@@ -220,6 +234,6 @@ export async function testNet(
         ...fields,
       }, [n.key.secret]);
     },
-    close: () => store.close(),
+    close: () => opened.close(),
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Operations: `GET /v1/health`, `GET /metrics` (Prometheus), the OpenAPI
- * document and the docs page.
+ * Operations: `GET /v1/health` (liveness), `GET /v1/ready` (readiness,
+ * `ready.ts`), `GET /metrics` (Prometheus), the OpenAPI document and the
+ * docs page.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { type App, type Deps, untyped } from "../deps.ts";
 import { renderDocs } from "../docs.ts";
 import type { RepresentationCache } from "../list_cache.ts";
 import { type MetricFamily, renderMetrics } from "../metrics.ts";
+import { operatorFamilies, readyRoutes } from "./ready.ts";
 
 /** Register health, metrics, OpenAPI and docs. */
 export function opsRoutes(
@@ -21,18 +23,29 @@ export function opsRoutes(
   openapi: () => Record<string, unknown>,
 ): void {
   const { registry, queries, state } = deps;
+  readyRoutes(app, deps);
 
-  async function latestList() {
-    const row = await deps.latest.get();
-    if (!row) return null;
+  // The latest list held in memory (http/latest_list.ts). While the
+  // database does not answer, `cached` callers (liveness) are answered
+  // from the last list held: a process that lost its database is alive
+  // (restarting it mends nothing); /v1/ready reports it not ready.
+  async function latestList(options: { cached?: boolean } = {}) {
+    let l;
+    try {
+      l = await deps.latest.get();
+    } catch (e) {
+      l = options.cached ? deps.latest.lastKnown() : null;
+      if (l === null) throw e;
+    }
+    if (l === null) return null;
     const now = registry.nowSeconds();
     return {
-      epoch: row.epoch,
-      hash: row.hash,
-      nodes: row.nodeCount,
-      ageSeconds: Math.max(0, now - row.publishedAt),
-      fresh: now < row.freshUntil,
-      valid: now < row.validUntil,
+      epoch: l.epoch,
+      hash: l.hash,
+      nodes: l.nodeCount,
+      ageSeconds: Math.max(0, now - l.publishedAt),
+      fresh: now < l.freshUntil,
+      valid: now < l.validUntil,
     };
   }
 
@@ -43,7 +56,7 @@ export function opsRoutes(
       tags: ["operations"],
       operationId: "health",
       summary:
-        "Liveness: 200 while the latest list is valid, 503 once it expired",
+        "Liveness: 200 while the latest list is valid, 503 once it expired (while the database does not answer, judged by the last list read; see /v1/ready)",
       responses: {
         200: {
           description: "healthy",
@@ -57,7 +70,7 @@ export function opsRoutes(
       },
     }),
     async (c) => {
-      const latest = await latestList();
+      const latest = await latestList({ cached: true });
       const stale = latest !== null && !latest.valid;
       const body = {
         status: stale ? "stale" as const : "ok" as const,
@@ -108,9 +121,12 @@ export function opsRoutes(
       },
     }),
     async () => {
-      const info = await queries.info();
-      const latest = await latestList();
-      const l = await ledger();
+      // What needs the database is left out when it does not answer;
+      // registry_database_up says so.
+      const read = await Promise.all([queries.info(), latestList(), ledger()])
+        .catch(() => null);
+      if (read === null) return metricsResponse(await operatorFamilies(deps));
+      const [info, latest, l] = read;
       const families: MetricFamily[] = [
         {
           name: "registry_epoch",
@@ -238,16 +254,21 @@ export function opsRoutes(
           samples: [{ value: cache.bytes }],
         },
       ];
-      return untyped(
-        new Response(renderMetrics(families), {
-          headers: {
-            "content-type": "text/plain; version=0.0.4; charset=utf-8",
-            "cache-control": "no-store",
-          },
-        }),
-      );
+      families.push(...await operatorFamilies(deps));
+      return metricsResponse(families);
     },
   );
+
+  function metricsResponse(families: MetricFamily[]): never {
+    return untyped(
+      new Response(renderMetrics(families), {
+        headers: {
+          "content-type": "text/plain; version=0.0.4; charset=utf-8",
+          "cache-control": "no-store",
+        },
+      }),
+    );
+  }
 
   app.openapi(
     createRoute({

@@ -10,6 +10,7 @@
  */
 
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { fromHex } from "../../core/bytes.ts";
 import { DecodeError } from "../../core/errors.ts";
 import { toHex } from "../../core/bytes.ts";
@@ -27,7 +28,7 @@ import {
   readBody,
   untyped,
 } from "../deps.ts";
-import { HttpError } from "../problem.ts";
+import { HttpError, problemOf } from "../problem.ts";
 import { problems } from "../params.ts";
 
 /** The raw message bytes of a write request. */
@@ -224,6 +225,14 @@ export function writeRoutes(app: App, deps: Deps): void {
       },
     });
     app.openapi(route, async (c) => {
+      try {
+        return await write(c);
+      } catch (e) {
+        deps.state.writes.rejected(problemOf(e).problem.code);
+        throw e;
+      }
+    });
+    const write = async (c: Context) => {
       const { writes } = deps.limiters;
       if (writes) {
         // Before reading the body: every attempt costs a verification.
@@ -243,7 +252,9 @@ export function writeRoutes(app: App, deps: Deps): void {
       const refund = wallet === null ? () => {} : takeFaucet(deps, wallet);
       let result;
       try {
-        result = await deps.registry.submit(bytes);
+        result = await deps.state.writes.time(() =>
+          deps.registry.submit(bytes)
+        );
       } catch (e) {
         refund();
         throw e;
@@ -260,6 +271,6 @@ export function writeRoutes(app: App, deps: Deps): void {
         );
       }
       return c.json(result, 200);
-    });
+    };
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { RegistryEventOf } from "../../../registry/api/events.ts";
 import { RegistryApiError } from "../../../registry/client/errors.ts";
 import { fromHex, toHex } from "../../../registry/core/bytes.ts";
 import { keyIdOf } from "../../../registry/core/nodelist.ts";
@@ -85,7 +86,9 @@ export async function lists(ctx: Ctx): Promise<Response> {
     keys.map((k) => [toHex(keyIdOf(fromHex(k, 32))), k]),
   );
   const active = list.records.filter((r) => r.state === "active").length;
-  const chain = ctx.data.index.recent(12, ["list_published"]);
+  const chain = ctx.data.index.recent(12, ["list_published"]).filter((
+    e,
+  ): e is RegistryEventOf<"list_published"> => e.kind === "list_published");
   const diffs: { from: number; size: number | null }[] = [];
   for (const k of [1, 5, 30]) {
     const from = epoch - k;
