@@ -17,7 +17,7 @@
 import { bytesEqual, toHex } from "./core/bytes.ts";
 import { formatCoins } from "./core/params.ts";
 import { type AdminServer, serveAdmin } from "./http/admin.ts";
-import { createApp } from "./http/app.ts";
+import { createApp, fastPathOf } from "./http/app.ts";
 import { formatRate } from "./http/rate_limit.ts";
 import { type HttpServer, serveHttp } from "./http/server.ts";
 import { type GenesisAllocation, Registry } from "./registry.ts";
@@ -254,6 +254,10 @@ async function run(config: Config, log: Logger): Promise<number> {
       minimumNodeVersion: config.minimumNodeVersion,
       witnesses: config.witnesses,
       ...(next ? { nextKey: next.secretKey } : {}),
+      listRetention: config.retention.lists,
+      listSnapshotEvery: config.retention.listSnapshotEvery,
+      eventRetention: config.retention.eventEpochs,
+      reachabilityEvidence: config.retention.reachabilityEvidence,
     });
   } catch (e) {
     await store.close().catch(() => {});
@@ -345,6 +349,7 @@ async function run(config: Config, log: Logger): Promise<number> {
       maxConnectionsPerClient: config.http.maxConnectionsPerClient,
       trustedProxies: new Set(config.http.trustedProxies),
       onError: (message, error) => log.error(message, { error }),
+      fast: fastPathOf(app),
       ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     });
   } catch (e) {

@@ -228,6 +228,10 @@ export function describeEvent(e: EventLike): string {
       return `list ${str(d.epoch)} published: ${str(d.nodes)} nodes, ${
         str(d.active)
       } active`;
+    case "list_cosigned":
+      return `list ${str(d.epoch)} co-signed by witness ${
+        str(d.witness).slice(0, 8)
+      }… (${str(d.cosignatures)} co-signatures)`;
     case "registered":
       return `registered with ${
         formatCoins(str(d.operatorStake) || "0")
@@ -294,6 +298,7 @@ export const EVENT_KINDS = [
   "stake_released",
   "reachability_failed",
   "list_published",
+  "list_cosigned",
   "faucet",
   "genesis",
 ] as const;

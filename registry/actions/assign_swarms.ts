@@ -9,30 +9,41 @@
 
 import { fromHex, toHex } from "../core/bytes.ts";
 import { calcSwarmChanges } from "../core/swarm.ts";
+import type { NodeRow } from "../store/nodes.ts";
 import type { ActionContext } from "./context.ts";
 
-/** Move active nodes to their new swarms. */
+/**
+ * Move active nodes to their new swarms. `live` are the live nodes' rows,
+ * by key, as stored; the rows of nodes that move get their new swarm id.
+ */
 export async function assignSwarms(
   ctx: ActionContext,
   seed: bigint,
+  live: NodeRow[],
 ): Promise<void> {
-  const active = await ctx.tx.nodes.activeSwarms();
   const current = new Map<bigint, Uint8Array[]>();
-  for (const n of active) {
-    const id = BigInt(n.swarm_id);
+  // The row of each key object: calcSwarmChanges moves the same objects.
+  const rowOf = new Map<Uint8Array, NodeRow>();
+  const ids = new Map<string, bigint>();
+  for (const row of live) {
+    if (row.status !== "active") continue;
+    let id = ids.get(row.swarm_id);
+    if (id === undefined) ids.set(row.swarm_id, id = BigInt(row.swarm_id));
     let members = current.get(id);
     if (!members) current.set(id, members = []);
-    members.push(fromHex(n.pubkey, 32));
+    const key = fromHex(row.pubkey, 32);
+    rowOf.set(key, row);
+    members.push(key);
   }
   if (current.size === 0) return;
   const next = calcSwarmChanges(current, seed);
-  const previous = new Map(active.map((n) => [n.pubkey, n.swarm_id]));
   for (const [id, members] of next) {
     const swarm = id.toString();
     for (const pk of members) {
-      const key = toHex(pk);
-      if (previous.get(key) !== swarm) {
-        await ctx.tx.nodes.update(key, { swarm_id: swarm });
+      const row = rowOf.get(pk) ?? await ctx.tx.nodes.get(toHex(pk));
+      if (row.swarm_id !== swarm) {
+        await ctx.tx.nodes.update(row.pubkey, { swarm_id: swarm });
+        row.swarm_id = swarm;
       }
     }
   }

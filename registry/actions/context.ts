@@ -32,6 +32,10 @@ export interface RegistrySettings {
   faucetLimit: bigint;
   /** How many published lists to keep. */
   listRetention: number;
+  /** A list is stored in full at least every this many epochs. */
+  listSnapshotEvery: number;
+  /** Epochs of events kept; 0: all. */
+  eventRetention: number;
   /** Consecutive failed reachability tests that mark a node unreachable. */
   reachabilityFailureThreshold: number;
   /** Reachability tests kept per node as evidence. */

@@ -109,6 +109,13 @@ export async function attachCosignature(
   const bytes = withCosignature(stored.bytes, ctx.params.id, cosignature);
   const count = sections.cosignatures.length + 1;
   await ctx.tx.lists.updateCosigned(input.epoch, bytes, count);
+  // Processes holding the list in memory (http/latest_list.ts), here and on
+  // a shared database, replace it on this event.
+  await ctx.emit("list_cosigned", null, [], {
+    epoch: input.epoch,
+    witness,
+    cosignatures: count,
+  });
   return {
     epoch: input.epoch,
     checkpointHash,

@@ -14,12 +14,14 @@
  */
 
 import type { SubmitResultView } from "../api/views.ts";
-import { toHex } from "../core/bytes.ts";
+import { fromHex, toHex } from "../core/bytes.ts";
 import {
   decodeGenesisPayload,
   decodeKeyRotationPayload,
   decodeReachabilityPayload,
+  encodeReachabilityPayload,
   type InputEntry,
+  MAX_REACHABILITY_DETAIL,
 } from "../core/inputs.ts";
 import {
   checkTimestamp,
@@ -30,7 +32,10 @@ import { RegistryError } from "../api/errors.ts";
 import type { ActionContext } from "./context.ts";
 import { nowSeconds } from "./context.ts";
 import { initialise } from "./initialise.ts";
-import { recordReachability } from "./record_reachability.ts";
+import {
+  type ReachabilityResult,
+  recordReachability,
+} from "./record_reachability.ts";
 import { recordRotation } from "./rotation.ts";
 import { submit } from "./submit.ts";
 import { tick, type TickSummary } from "./tick.ts";
@@ -87,6 +92,34 @@ export async function applyWrite(
   const result = await submit(ctx, msg);
   await record(ctx, "write", payload);
   return result;
+}
+
+/**
+ * The input payload of a round of reachability results: details cut to
+ * 1,024 bytes and latencies rounded to whole milliseconds first.
+ */
+export function reachabilityInput(
+  results: readonly ReachabilityResult[],
+): Uint8Array {
+  return encodeReachabilityPayload(results.map((r) => ({
+    node: fromHex(r.node, 32),
+    address: wellFormed(r.address, 255),
+    ok: r.ok,
+    detail: wellFormed(r.detail, MAX_REACHABILITY_DETAIL),
+    latencyMs: r.latencyMs === null || !Number.isFinite(r.latencyMs)
+      ? null
+      : Math.min(0xfffffffe, Math.max(0, Math.round(r.latencyMs))),
+  })));
+}
+
+/** `text` as well-formed UTF-16 of at most `maxBytes` UTF-8 bytes. */
+function wellFormed(text: string, maxBytes: number): string {
+  let out = text.toWellFormed();
+  const encoder = new TextEncoder();
+  while (encoder.encode(out).length > maxBytes) {
+    out = out.slice(0, Math.max(0, out.length - 16)).toWellFormed();
+  }
+  return out;
 }
 
 /** Apply the registry's reachability observations. */

@@ -5,8 +5,8 @@
  * document and the state after the tick, and carries a key rotation when
  * one is announced - signed with the registry keys and chained to the
  * previous list by its identity. Lists older than the retention are
- * forgotten, except those that rotated the key (clients follow rotations
- * through them).
+ * forgotten (lists and events past their retention), except lists that
+ * rotated the key (clients follow rotations through them).
  *
  * @module
  */
@@ -19,7 +19,7 @@ import {
   type ListCommitments,
   type NodeRecord,
 } from "../core/nodelist.ts";
-import { LIVE_STATUSES, versionTriple } from "../store/nodes.ts";
+import { LIVE_STATUSES, type NodeRow, versionTriple } from "../store/nodes.ts";
 import { type ActionContext, nowSeconds } from "./context.ts";
 
 /** What a published list is. */
@@ -38,8 +38,10 @@ export async function publishList(
   prevHash: Uint8Array,
   swarmSeed: bigint,
   commitments: ListCommitments,
+  live?: readonly NodeRow[],
 ): Promise<PublishedList> {
-  const rows = await ctx.tx.nodes.withStatus(LIVE_STATUSES);
+  // The tick passes the live rows it holds (by key, as stored).
+  const rows = live ?? await ctx.tx.nodes.withStatus(LIVE_STATUSES);
   const records: NodeRecord[] = rows.map((r) => ({
     pubkey: fromHex(r.pubkey, 32),
     swarmId: BigInt(r.swarm_id),
@@ -79,9 +81,12 @@ export async function publishList(
     publishedAt: Number(now),
     nodeCount: records.length,
     bytes,
-  });
+  }, { snapshotEvery: ctx.settings.listSnapshotEvery });
   const keep = (await ctx.tx.epochs.rotations()).map((r) => r.epoch);
   await ctx.tx.lists.pruneThrough(epoch - ctx.settings.listRetention, keep);
+  if (ctx.settings.eventRetention > 0) {
+    await ctx.tx.events.pruneThrough(epoch - ctx.settings.eventRetention);
+  }
   await ctx.emit("list_published", null, [], {
     epoch,
     hash,

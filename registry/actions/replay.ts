@@ -118,6 +118,9 @@ export async function replayEpoch(
     snapshotRetention: 4,
     faucetLimit: s.faucetLimit,
     listRetention: 2160,
+    // Storage choices, not rules: the registry's defaults.
+    listSnapshotEvery: 32,
+    eventRetention: 21_600,
     reachabilityFailureThreshold: s.reachabilityFailureThreshold,
     reachabilityEvidence: 10,
     allowPrivateAddresses: s.allowPrivateAddresses,

@@ -24,14 +24,13 @@ export async function consumeSequence(
   msg: SignedMessage,
 ): Promise<void> {
   const signer = toHex(msg.signer);
-  const last = await ctx.tx.sequences.last(signer);
-  if (msg.body.sequence <= last) {
+  if (!await ctx.tx.sequences.advanceIfHigher(signer, msg.body.sequence)) {
+    const last = await ctx.tx.sequences.last(signer);
     throw new RegistryError(
       "replayed",
       `sequence ${msg.body.sequence} was already used: this signer's last accepted sequence is ${last}; sign with a higher one`,
     );
   }
-  await ctx.tx.sequences.advance(signer, msg.body.sequence);
 }
 
 /** Apply a verified message; returns what the API answers. */

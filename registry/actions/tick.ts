@@ -22,7 +22,12 @@ import {
 import { nextState } from "../core/lifecycle.ts";
 import { EXTENSION_TYPES, type ListExtension } from "../core/nodelist.ts";
 import { swarmSeedFromHash } from "../core/swarm.ts";
-import { lifecycleOf, LIVE_STATUSES, stakesOf } from "../store/nodes.ts";
+import {
+  lifecycleOf,
+  LIVE_STATUSES,
+  type NodeRow,
+  stakesOf,
+} from "../store/nodes.ts";
 import { assignSwarms } from "./assign_swarms.ts";
 import { type ActionContext, epochSettingsOf } from "./context.ts";
 import { applyTransition, releaseStakes, walletsOf } from "./node_changes.ts";
@@ -47,17 +52,25 @@ const ZERO_HASH = new Uint8Array(32);
 export async function tick(ctx: ActionContext): Promise<TickSummary> {
   const changes: Record<string, number> = {};
   await releaseDeregistered(ctx);
-  for (const row of await ctx.tx.nodes.withStatus(LIVE_STATUSES)) {
+  // The live nodes are read once: rows that change below are read again,
+  // and swarm moves are applied to the rows as they are stored.
+  const rows = await ctx.tx.nodes.withStatus(LIVE_STATUSES);
+  const changed: string[] = [];
+  for (const row of rows) {
     const before = lifecycleOf(row);
     const after = nextState(before, { kind: "tick" }, ctx.epoch, ctx.params);
     if (after.status === before.status) continue;
     changes[after.status] = (changes[after.status] ?? 0) + 1;
     await applyTransition(ctx, row, before, after);
+    changed.push(row.pubkey);
   }
+  const live = changed.length === 0
+    ? rows
+    : await refreshed(ctx, rows, changed);
   const prev = await ctx.tx.lists.latest();
   const prevHash = prev ? fromHex(prev.hash, 32) : ZERO_HASH;
   const seed = swarmSeedFromHash(prevHash);
-  await assignSwarms(ctx, seed);
+  await assignSwarms(ctx, seed, live);
 
   const state = await commitState(ctx.tx, ctx.params.id, ctx.epoch, prevHash);
   const inputs = await closeInputs(ctx);
@@ -86,7 +99,7 @@ export async function tick(ctx: ActionContext): Promise<TickSummary> {
     inputsHash: inputs,
     stateHash: state.hash,
     extensions,
-  });
+  }, live);
   await ctx.tx.epochs.insertSnapshot({
     epoch: ctx.epoch,
     hash: toHex(state.hash),
@@ -136,6 +149,24 @@ async function closeInputs(ctx: ActionContext): Promise<Uint8Array> {
   await epochs.dropInputsThrough(ctx.epoch);
   await epochs.pruneDocumentsThrough(ctx.epoch - ctx.settings.listRetention);
   return hash;
+}
+
+/** The live rows after some of them changed: those read again, the ones no longer live dropped. */
+async function refreshed(
+  ctx: ActionContext,
+  rows: readonly NodeRow[],
+  changed: readonly string[],
+): Promise<NodeRow[]> {
+  const fresh = new Map(
+    (await ctx.tx.nodes.many(changed)).map((r) => [r.pubkey, r]),
+  );
+  const live: readonly string[] = LIVE_STATUSES;
+  const out: NodeRow[] = [];
+  for (const row of rows) {
+    const r = fresh.get(row.pubkey) ?? row;
+    if (live.includes(r.status)) out.push(r);
+  }
+  return out;
 }
 
 /** Give back the stakes of deregistered nodes whose lock has ended. */

@@ -63,6 +63,11 @@ export const EVENT_DATA = {
     consecutiveFailures: Int,
   }),
   list_published: z.object({ epoch: Int, hash: Key, nodes: Int, active: Int }),
+  list_cosigned: z.object({
+    epoch: Int.openapi({ description: "the co-signed list's epoch" }),
+    witness: Key.openapi({ description: "the witness's public key" }),
+    cosignatures: Int.openapi({ description: "co-signatures it carries now" }),
+  }),
 } as const;
 
 /** Kinds of events. */

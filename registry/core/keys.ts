@@ -127,6 +127,101 @@ export function verify(
 }
 
 /**
+ * What strict verification makes of a public key, for verifiers that check
+ * the group equation elsewhere (e.g. WebCrypto) and must refuse exactly what
+ * {@linkcode verify} refuses:
+ *
+ * - `"invalid"`: not a canonical encoding of a curve point, or of small
+ *   order: {@linkcode verify} refuses every signature under it;
+ * - `"prime"`: a point of the prime-order subgroup (every honest key,
+ *   `[a]B`): any RFC 8032 verifier, cofactored or not, accepts a signature
+ *   that passes {@linkcode isStrictSignatureEncoding} exactly when
+ *   {@linkcode verify} does, except that a cofactorless one also refuses an
+ *   R with a small-order component, which {@linkcode verify} (cofactored,
+ *   RFC 8032 §5.1.7) accepts - so a refusal must be confirmed by
+ *   {@linkcode verify};
+ * - `"mixed"`: valid but with a small-order component: only
+ *   {@linkcode verify} decides.
+ *
+ * Costs a point decompression and a scalar multiplication: cache it per key.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(classifyPublicKey(publicKeyOf(new Uint8Array(32).fill(1))), "prime");
+ * assert.equal(classifyPublicKey(new Uint8Array(32)), "invalid");
+ * ```
+ */
+export function classifyPublicKey(
+  publicKey: Uint8Array,
+): "invalid" | "prime" | "mixed" {
+  if (publicKey.length !== PUBLIC_KEY_LENGTH) return "invalid";
+  try {
+    const point = ed25519.Point.fromBytes(publicKey, false);
+    if (point.isSmallOrder()) return "invalid";
+    return point.isTorsionFree() ? "prime" : "mixed";
+  } catch {
+    return "invalid";
+  }
+}
+
+/** The group order L = 2^252 + 27742317777372353535851937790883648493. */
+const GROUP_ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+/**
+ * The cheap part of strict verification, on the signature's bytes alone:
+ * 64 bytes, S canonical (`S < L`), and R a canonical point encoding
+ * (`y < p`, and not the sign bit set with `x = 0`, i.e. `y = 1` or
+ * `y = p - 1`). {@linkcode verify} refuses every signature that fails this;
+ * whether R is on the curve is left to the group equation.
+ *
+ * @example S + L is the classic malleation, refused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const sig = sign(new Uint8Array(32).fill(1), new Uint8Array([1]));
+ * assert(isStrictSignatureEncoding(sig));
+ * const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+ * let s = 0n;
+ * for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(sig[32 + i]!);
+ * const malleated = sig.slice();
+ * let t = s + L;
+ * for (let i = 0; i < 32; i++, t >>= 8n) malleated[32 + i] = Number(t & 255n);
+ * assert.equal(isStrictSignatureEncoding(malleated), false);
+ * ```
+ */
+export function isStrictSignatureEncoding(signature: Uint8Array): boolean {
+  if (signature.length !== SIGNATURE_LENGTH) return false;
+  // S < L: S's top byte is at most 0x10 (L < 2^253).
+  if (signature[63]! > 0x10) return false;
+  if (signature[63] === 0x10) {
+    let s = 0n;
+    for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i]!);
+    if (s >= GROUP_ORDER) return false;
+  }
+  return isCanonicalPointEncoding(signature.subarray(0, 32));
+}
+
+/** `y < p` and no sign bit on `x = 0` (RFC 8032 §5.1.3, strict). */
+function isCanonicalPointEncoding(b: Uint8Array): boolean {
+  const top = b[31]! & 0x7f;
+  const sign = (b[31]! & 0x80) !== 0;
+  let middleAllFf = true;
+  let middleAllZero = true;
+  for (let i = 1; i < 31; i++) {
+    if (b[i] !== 0xff) middleAllFf = false;
+    if (b[i] !== 0) middleAllZero = false;
+  }
+  // y >= p = 2^255 - 19: 0x7f, 30 x 0xff, low byte >= 0xed.
+  if (top === 0x7f && middleAllFf && b[0]! >= 0xed) return false;
+  if (sign) {
+    // x = 0 exactly when y = 1 or y = p - 1 (0x7f, 30 x 0xff, 0xec).
+    if (top === 0 && middleAllZero && b[0] === 1) return false;
+    if (top === 0x7f && middleAllFf && b[0] === 0xec) return false;
+  }
+  return true;
+}
+
+/**
  * Like {@linkcode verify}, but throws a typed error on failure.
  *
  * @throws {VerifyError} `bad_signature`, naming `who` signed.

@@ -23,6 +23,8 @@ import { DecodeError, VerifyError } from "./errors.ts";
 import { PUBLIC_KEY_LENGTH, sign, SIGNATURE_LENGTH, verify } from "./keys.ts";
 import { MAX_CONTRIBUTORS } from "./params.ts";
 
+export { challengePreimage, verifyChallenge } from "./challenge.ts";
+
 /**
  * Version byte of the message encoding.
  *
@@ -484,24 +486,73 @@ export function signMessage<B extends MessageBody>(
 }
 
 /**
- * Decode a message and verify every signature it needs (strict RFC 8032).
- * The result is trustworthy as to *who* signed it; timestamps and sequence
- * numbers are checked against state by {@linkcode checkTimestamp} and the
- * registry.
+ * One signature a message needs: verify `signature` by `publicKey` over
+ * `preimage`.
  *
- * @throws {DecodeError} `truncated`, `oversized`, `trailing_bytes`,
- * `unsupported_version`, `unknown_kind`, `wrong_network`, `out_of_range`;
- * {@linkcode VerifyError} `bad_signature`.
+ * @example A message's checks, e.g. `decodeUnverifiedMessage(bytes, 3).checks`
+ * ```ts
+ * const check: SignatureCheck = { publicKey: new Uint8Array(32), preimage: new Uint8Array(0),
+ *   signature: new Uint8Array(64), failure: "faucet_request: the wallet's signature does not verify" };
+ * ```
+ */
+export interface SignatureCheck {
+  /** The signer's key. */
+  publicKey: Uint8Array;
+  /** The domain tag and the unsigned bytes. */
+  preimage: Uint8Array;
+  /** The signature as sent. */
+  signature: Uint8Array;
+  /** The `bad_signature` message when it does not verify. */
+  failure: string;
+}
+
+/**
+ * A decoded message whose signatures are still to be checked, in order
+ * (the first that fails is the error).
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * assert.throws(() => decodeMessage(new Uint8Array([1, 9]), 3), { code: "truncated" });
+ * import { publicKeyOf, verify } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(4);
+ * const msg = signMessage({ kind: "faucet_request", network: 3, timestamp: 1, sequence: 1,
+ *   wallet: publicKeyOf(sk), amount: 10n }, [sk]);
+ * const u: UnverifiedMessage = decodeUnverifiedMessage(msg.bytes, 3);
+ * assert(u.checks.every((c) => verify(c.publicKey, c.preimage, c.signature)));
  * ```
  */
-export function decodeMessage(
+export interface UnverifiedMessage {
+  /** The message, trustworthy only once every check passed. */
+  message: SignedMessage;
+  /** The signatures to verify, in order. */
+  checks: SignatureCheck[];
+}
+
+/**
+ * Decode a message without verifying its signatures, returning the checks
+ * {@linkcode decodeMessage} would make, for a caller that verifies them
+ * itself (the registry, asynchronously) with the same strict rules. Not
+ * trustworthy until every check passed.
+ *
+ * @throws {DecodeError} as {@linkcode decodeMessage}, never `bad_signature`.
+ * @example A forged signature decodes; its check fails
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { publicKeyOf, verify } from "./keys.ts";
+ * const sk = new Uint8Array(32).fill(4);
+ * const msg = signMessage({ kind: "faucet_request", network: 3, timestamp: 1, sequence: 1,
+ *   wallet: publicKeyOf(sk), amount: 10n }, [sk]);
+ * const forged = msg.bytes.slice();
+ * forged[forged.length - 1]! ^= 1;
+ * const { checks } = decodeUnverifiedMessage(forged, 3);
+ * assert.equal(verify(checks[0]!.publicKey, checks[0]!.preimage, checks[0]!.signature), false);
+ * assert.equal(checks[0]!.failure, "faucet_request: the wallet's signature does not verify");
+ * ```
+ */
+export function decodeUnverifiedMessage(
   bytes: Uint8Array,
   expectedNetwork: number,
-): SignedMessage {
+): UnverifiedMessage {
   if (bytes.length > MAX_MESSAGE_LENGTH) {
     throw new DecodeError(
       "oversized",
@@ -590,22 +641,52 @@ export function decodeMessage(
   const signatures = signers.map(() => r.bytes(SIGNATURE_LENGTH));
   r.end();
   const preimage = concat(domainTag(kind), bytes.subarray(0, unsignedLength));
-  signers.forEach((pk, i) => {
-    if (!verify(pk, preimage, signatures[i]!)) {
-      throw new VerifyError(
-        "bad_signature",
-        `${kind}: the ${signerName(body, i)}'s signature does not verify`,
-      );
-    }
-  });
   const copy = bytes.slice();
   return {
-    body,
-    signatures,
-    bytes: copy,
-    signer: sequenceOwner(body),
-    id: toHex(sha256(copy)),
+    message: {
+      body,
+      signatures,
+      bytes: copy,
+      signer: sequenceOwner(body),
+      id: toHex(sha256(copy)),
+    },
+    checks: signers.map((publicKey, i) => ({
+      publicKey,
+      preimage,
+      signature: signatures[i]!,
+      failure: `${kind}: the ${
+        signerName(body, i)
+      }'s signature does not verify`,
+    })),
   };
+}
+
+/**
+ * Decode a message and verify every signature it needs (strict RFC 8032).
+ * The result is trustworthy as to *who* signed it; timestamps and sequence
+ * numbers are checked against state by {@linkcode checkTimestamp} and the
+ * registry.
+ *
+ * @throws {DecodeError} `truncated`, `oversized`, `trailing_bytes`,
+ * `unsupported_version`, `unknown_kind`, `wrong_network`, `out_of_range`;
+ * {@linkcode VerifyError} `bad_signature`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.throws(() => decodeMessage(new Uint8Array([1, 9]), 3), { code: "truncated" });
+ * ```
+ */
+export function decodeMessage(
+  bytes: Uint8Array,
+  expectedNetwork: number,
+): SignedMessage {
+  const { message, checks } = decodeUnverifiedMessage(bytes, expectedNetwork);
+  for (const c of checks) {
+    if (!verify(c.publicKey, c.preimage, c.signature)) {
+      throw new VerifyError("bad_signature", c.failure);
+    }
+  }
+  return message;
 }
 
 /**
@@ -677,65 +758,6 @@ export function checkTimestamp(
  */
 export function sameMessage(a: SignedMessage, b: SignedMessage): boolean {
   return bytesEqual(a.bytes, b.bytes);
-}
-
-const REACHABILITY_TAG = "snode-registry/challenge/v1\n";
-
-/**
- * The bytes a node signs to answer the registry's reachability challenge:
- * `"snode-registry/challenge/v1\n" || network u8 || node pubkey 32 || nonce 32`.
- * Binding the network and the node key stops a challenge answered by one
- * node (or on one network) being replayed for another.
- *
- * @throws {DecodeError} `bad_length` unless the key and nonce are 32 bytes.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { publicKeyOf, sign } from "./keys.ts";
- * const sk = new Uint8Array(32).fill(6);
- * const nonce = new Uint8Array(32).fill(1);
- * const pk = publicKeyOf(sk);
- * const sig = sign(sk, challengePreimage(3, pk, nonce));
- * assert(verifyChallenge(3, pk, nonce, sig));
- * assert.equal(verifyChallenge(1, pk, nonce, sig), false);
- * ```
- */
-export function challengePreimage(
-  network: number,
-  nodePubkey: Uint8Array,
-  nonce: Uint8Array,
-): Uint8Array {
-  return new ByteWriter()
-    .bytes(new TextEncoder().encode(REACHABILITY_TAG))
-    .u8(network)
-    .bytes(nodePubkey, PUBLIC_KEY_LENGTH)
-    .bytes(nonce, 32)
-    .finish();
-}
-
-/**
- * Verify a node's answer to a reachability challenge.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(verifyChallenge(3, new Uint8Array(32), new Uint8Array(32), new Uint8Array(64)), false);
- * ```
- */
-export function verifyChallenge(
-  network: number,
-  nodePubkey: Uint8Array,
-  nonce: Uint8Array,
-  signature: Uint8Array,
-): boolean {
-  if (nonce.length !== 32 || nodePubkey.length !== PUBLIC_KEY_LENGTH) {
-    return false;
-  }
-  return verify(
-    nodePubkey,
-    challengePreimage(network, nodePubkey, nonce),
-    signature,
-  );
 }
 
 const KIND_BY_CODE: ReadonlyMap<number, MessageKind> = new Map(

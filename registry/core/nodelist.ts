@@ -33,6 +33,7 @@
  * | `nodelist/diff.ts`    | diffs between two lists, and applying them                   |
  * | `nodelist/checkpoint.ts` | v2: sections, checkpoints, co-signatures, key rotations   |
  * | `nodelist/proof.ts`   | v2: signed checkpoints and equivocation proofs               |
+ * | `nodelist/records.ts` | record sections compared and merged as bytes (storage)       |
  *
  * @module
  */
@@ -152,3 +153,5 @@ export type {
   SignedCheckpoint,
   VerifiedEquivocation,
 } from "./nodelist/proof.ts";
+export { applyRecordDelta, diffRecordSections } from "./nodelist/records.ts";
+export type { RecordDelta } from "./nodelist/records.ts";

@@ -23,6 +23,8 @@ import {
   limitersOf,
 } from "./deps.ts";
 import { EventHub } from "./sse.ts";
+import { CORS_EXPOSE, type FastHandler, fastPaths } from "./fast_path.ts";
+import { LatestList } from "./latest_list.ts";
 import { WriteMetrics } from "./write_metrics.ts";
 import { RepresentationCache } from "./list_cache.ts";
 import {
@@ -40,9 +42,18 @@ import { witnessRoutes } from "./routes/witness.ts";
 import { writeRoutes } from "./routes/writes.ts";
 
 export type { AppOptions } from "./deps.ts";
+export type { FastHandler } from "./fast_path.ts";
 
-const CORS_EXPOSE =
-  "ETag, Date, X-List-Epoch, X-List-Hash, X-List-Cosignatures, X-Epoch, X-Inputs-Hash, X-State-Hash";
+const FAST = new WeakMap<OpenAPIHono, FastHandler>();
+
+/**
+ * The app's fast routes, for `serveHttp`'s `fast` option: the latest list
+ * and health answered in the `node:http` handler (see `fast_path.ts`).
+ */
+export function fastPathOf(app: OpenAPIHono): FastHandler {
+  return FAST.get(app) ?? (() => false);
+}
+
 const STANDARD_METHODS = new Set([
   "GET",
   "HEAD",
@@ -125,6 +136,7 @@ export function createApp(
     log,
     limiters: limitersOf(options),
     events,
+    latest: new LatestList(registry),
   };
   const cache = new RepresentationCache(
     options.listCacheBytes ?? 64 * 1024 * 1024,
@@ -254,5 +266,18 @@ export function createApp(
     return problemResponse(p.problem, p.headers);
   });
 
+  FAST.set(
+    app,
+    fastPaths({
+      latest: deps.latest,
+      state,
+      nowSeconds: () => registry.nowSeconds(),
+      health: () => ({
+        network: registry.params.name,
+        epoch: registry.epoch,
+        lastEventId: registry.lastEventId,
+      }),
+    }),
+  );
   return app;
 }

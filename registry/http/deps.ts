@@ -13,6 +13,7 @@ import type { Context } from "hono";
 import { requestClient } from "./client_address.ts";
 import { HttpError } from "./problem.ts";
 import { type Rate, TokenBuckets } from "./rate_limit.ts";
+import type { LatestList } from "./latest_list.ts";
 import type { EventHub } from "./sse.ts";
 import type { WriteMetrics } from "./write_metrics.ts";
 
@@ -137,6 +138,8 @@ export interface Deps {
   limiters: Limiters;
   /** The app's event streams. */
   events: EventHub;
+  /** The latest list, held in memory. */
+  latest: LatestList;
 }
 
 /** The app type every route module registers on. */

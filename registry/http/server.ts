@@ -41,6 +41,7 @@ import {
   type ConnInfo,
   normalizeAddress,
 } from "./client_address.ts";
+import type { FastHandler } from "./fast_path.ts";
 import { problem } from "./problem.ts";
 import { ERRORS, type HttpErrorCode } from "../api/errors.ts";
 
@@ -72,6 +73,11 @@ export interface ServeOptions extends ServerLimits {
   checkIntervalMs?: number;
   /** Unexpected errors (a failing handler, a server error). */
   onError?: (message: string, error: unknown) => void;
+  /**
+   * Routes answered in the `node:http` handler before `fetch` (no
+   * `Request`/`Response` built): the app's `fastPathOf(app)`.
+   */
+  fast?: FastHandler;
   /** Serve HTTPS with this certificate chain and key (PEM); default plain HTTP. */
   tls?: TlsCredentials;
 }
@@ -176,6 +182,7 @@ export async function serveHttp(
   options: ServeOptions,
 ): Promise<HttpServer> {
   const onError = options.onError ?? (() => {});
+  const fast = options.fast;
   const trusted = options.trustedProxies ?? new Set<string>();
   const tracked = new Map<Socket, Tracked>();
   const perClient = new Map<string, number>();
@@ -235,6 +242,7 @@ export async function serveHttp(
         if (closing && t.active === 0) t.socket.destroy();
       });
     }
+    if (fast !== undefined && fast(req, res)) return;
     listener(req, res).catch((e) => onError("response failed", e));
   };
   const server: http.Server = options.tls

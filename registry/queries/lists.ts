@@ -52,9 +52,10 @@ export class ListReader {
   /** A list decoded; `unknown_list` when not kept (any more). */
   async list(which: WhichList): Promise<NodeList> {
     // Checked against the store each time: a cached list may have been pruned.
-    // Co-signatures attached later change the bytes, not the identity.
-    const { epoch, cosignatures } = await this.meta(which);
-    const key = `${epoch}/${cosignatures}`;
+    // Keyed by the stored bytes' identity: co-signatures attached later
+    // change the bytes (and their count and length), not the list's hash.
+    const { epoch, hash, size, cosignatures } = await this.meta(which);
+    const key = `${epoch}/${hash}/${size}/${cosignatures}`;
     let list = this.#decoded.get(key);
     if (!list) {
       const { bytes } = await this.stored(epoch);

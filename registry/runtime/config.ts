@@ -117,6 +117,17 @@ export interface Config {
   witnesses: { key: Uint8Array; url: string | null }[];
   /** Move to a new signing key at start-up. */
   rotateKey: boolean;
+  /** What the database keeps. */
+  retention: {
+    /** Published lists kept. */
+    lists: number;
+    /** A list is stored in full at least every this many epochs. */
+    listSnapshotEvery: number;
+    /** Epochs of events kept; 0: all. */
+    eventEpochs: number;
+    /** Reachability tests kept per node. */
+    reachabilityEvidence: number;
+  };
   /** Rate limits; null is no limit. */
   rateLimits: {
     /** Signed writes per client address. */
@@ -453,6 +464,36 @@ export function parseConfig(
           "a number of event streams",
         ),
         trustedProxies,
+      },
+      retention: {
+        lists: int(
+          "list-retention",
+          DEFAULTS.listRetention,
+          1,
+          1_000_000,
+          "a number of lists",
+        ),
+        listSnapshotEvery: int(
+          "list-snapshot-every",
+          DEFAULTS.listSnapshotEvery,
+          1,
+          10_000,
+          "a number of epochs",
+        ),
+        eventEpochs: int(
+          "event-retention",
+          DEFAULTS.eventRetention,
+          0,
+          100_000_000,
+          "a number of epochs",
+        ),
+        reachabilityEvidence: int(
+          "reachability-evidence",
+          DEFAULTS.reachabilityEvidence,
+          1,
+          1000,
+          "a number of tests",
+        ),
       },
       rateLimits: {
         writes: rate("write-rate", DEFAULTS.writeRate),

@@ -236,6 +236,38 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "faucet payments in all, the same way",
   },
   {
+    flag: "list-retention",
+    env: "REGISTRY_LIST_RETENTION",
+    value: "N",
+    default: "2160",
+    help:
+      "published lists kept (2,160 = 72 h of 2-minute epochs), each served byte for byte; older ones are deleted and diffs from them answer `diff_unavailable`; 1 to 1000000",
+  },
+  {
+    flag: "list-snapshot-every",
+    env: "REGISTRY_LIST_SNAPSHOT_EVERY",
+    value: "K",
+    default: "32",
+    help:
+      "a kept list is stored in full at least every K epochs, the others as the records that changed since the list before (reading one applies at most K - 1 of them); `1` stores every list in full; 1 to 10000",
+  },
+  {
+    flag: "event-retention",
+    env: "REGISTRY_EVENT_RETENTION",
+    value: "N",
+    default: "21600",
+    help:
+      "epochs of events kept (21,600 = 30 days of 2-minute epochs); older events are deleted, so `/v1/events` and event streams no longer replay them; `0` keeps every event",
+  },
+  {
+    flag: "reachability-evidence",
+    env: "REGISTRY_REACHABILITY_EVIDENCE",
+    value: "N",
+    default: "10",
+    help:
+      "reachability tests kept per node as evidence (`GET /v1/nodes/{pubkey}`); 1 to 1000",
+  },
+  {
     flag: "trusted-proxies",
     env: "REGISTRY_TRUSTED_PROXIES",
     value: "ADDRS",
@@ -300,6 +332,10 @@ export const DEFAULTS = {
   writeRate: "100/10s",
   faucetRate: "3/1m",
   faucetGlobalRate: "60/1m",
+  listRetention: 2160,
+  listSnapshotEvery: 32,
+  eventRetention: 21_600,
+  reachabilityEvidence: 10,
 };
 
 /** The options as `node:util` `parseArgs` takes them. */

@@ -49,6 +49,21 @@ export class EventStore {
     return { ...e, wallets, id } as RegistryEvent;
   }
 
+  /** Forget events of epochs up to `epoch` (their ids are never reused). */
+  async pruneThrough(epoch: number): Promise<void> {
+    const newest = await this.#db.selectFrom("events").select("id")
+      .where("epoch", "<=", epoch).orderBy("epoch", "desc").orderBy(
+        "id",
+        "desc",
+      )
+      .limit(1).executeTakeFirst();
+    if (!newest) return;
+    await this.#db.deleteFrom("event_wallets")
+      .where("event_id", "<=", Number(newest.id)).execute();
+    await this.#db.deleteFrom("events").where("id", "<=", Number(newest.id))
+      .execute();
+  }
+
   /** Id of the newest event, 0 when none. */
   async lastId(): Promise<number> {
     const row = await this.#db.selectFrom("events").select("id")

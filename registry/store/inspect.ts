@@ -56,4 +56,21 @@ export class InspectStore {
       .execute(this.#db);
     return r.rows.map((row) => String(Object.values(row)[0]));
   }
+
+  /**
+   * SQLite: bytes of the database's pages in use (page count less free
+   * pages, times the page size), whatever the files' sizes: the data's own
+   * growth, for benchmarks.
+   */
+  async usedBytes(): Promise<number> {
+    const one = async (pragma: string) => {
+      const r = await sql<Record<string, unknown>>`${sql.raw(pragma)}`
+        .execute(this.#db);
+      return Number(Object.values(r.rows[0] ?? {})[0] ?? 0);
+    };
+    const size = await one("PRAGMA page_size");
+    return (await one("PRAGMA page_count") -
+      await one("PRAGMA freelist_count")) *
+      size;
+  }
 }

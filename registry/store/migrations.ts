@@ -243,6 +243,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .on("event_wallets").columns(["event_id", "position"]).execute();
       },
     },
+    // Lists as snapshots plus record deltas (store/lists.ts): how each row
+    // is stored (rows so far are full lists) and the served length; events
+    // by epoch, for pruning them past their retention.
+    "2026-11-30T13-30_list_deltas": {
+      async up(db: Db) {
+        await db.schema.alterTable("lists")
+          .addColumn("storage", "text", (c) => c.notNull().defaultTo("full"))
+          .execute();
+        await db.schema.alterTable("lists").addColumn("size", "integer")
+          .execute();
+        await sql`update lists set size = length(encoded)`.execute(db);
+        await db.schema.createIndex("events_epoch").on("events")
+          .columns(["epoch", "id"]).execute();
+      },
+    },
     // Witnesses (list format v2): the inputs of the epoch in progress, each
     // closed epoch's inputs document, state snapshots, the co-signature
     // count of each list; and a witness's own decisions and proofs (a

@@ -139,8 +139,12 @@ export interface ListTable {
   prev_hash: string;
   published_at: number;
   node_count: number;
-  /** The signed binary list (v2: with the co-signatures attached so far). */
+  /** The signed binary list (`full`; v2: with the co-signatures attached so far), or its delta from the list before it (`delta`): see `lists.ts`. */
   encoded: Uint8Array;
+  /** `full` or `delta`. */
+  storage: Generated<string>;
+  /** Length of the signed list, bytes. */
+  size: number | null;
   /** Co-signatures attached (v2). */
   cosignatures: Generated<number>;
 }

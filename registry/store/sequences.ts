@@ -22,6 +22,21 @@ export class SequenceStore {
     return row ? Number(row.last_sequence) : -1;
   }
 
+  /**
+   * Record `sequence` as the signer's last accepted one if it is higher
+   * than the last (one statement); false, changing nothing, if it is not.
+   */
+  async advanceIfHigher(signer: string, sequence: number): Promise<boolean> {
+    const result = await this.#db.insertInto("sequences")
+      .values({ signer, last_sequence: sequence })
+      .onConflict((oc) =>
+        oc.column("signer").doUpdateSet({ last_sequence: sequence })
+          .where("sequences.last_sequence", "<", sequence)
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
   /** Record `sequence` as the signer's last accepted one. */
   async advance(signer: string, sequence: number): Promise<void> {
     await this.#db.insertInto("sequences")

@@ -26,6 +26,7 @@ import { type Dialect, migrateToLatest } from "./migrations.ts";
 import { NodeStore } from "./nodes.ts";
 import { isPostgresUrl, PostgresBackend } from "./postgres.ts";
 import { ReachabilityStore } from "./reachability.ts";
+import { SavepointStore } from "./savepoints.ts";
 import type { Database } from "./schema.ts";
 import { SequenceStore } from "./sequences.ts";
 import { openSqlite } from "./sqlite.ts";
@@ -44,6 +45,8 @@ export interface Tables {
   events: EventStore;
   lists: ListStore;
   inspect: InspectStore;
+  /** Savepoints (inside a transaction). */
+  savepoints: SavepointStore;
   maintenance: MaintenanceStore;
   epochs: EpochStore;
   state: StateStore;
@@ -61,6 +64,7 @@ function tablesOf(db: Db): Tables {
     events: new EventStore(db),
     lists: new ListStore(db),
     inspect: new InspectStore(db),
+    savepoints: new SavepointStore(db),
     maintenance: new MaintenanceStore(db),
     epochs: new EpochStore(db),
     state: new StateStore(db),

@@ -193,7 +193,19 @@ Deno.test({
       let backupDone = 0;
       let backupOut = "";
       await t.step("deno task backup while the writers write", async () => {
-        await new Promise((r) => setTimeout(r, 1500));
+        // Sustained load first: at least 50 acknowledged writes and two
+        // lists published (counted, not timed, so a loaded machine only
+        // makes it slower).
+        const deadline = Date.now() + 60_000;
+        const epochs = new Set<number>();
+        while (
+          (acked.length < 50 || epochs.size < 2) && Date.now() < deadline
+        ) {
+          const health = await fetch(`${registry.url}/v1/health`);
+          const epoch = (await health.json()).latestList?.epoch;
+          if (typeof epoch === "number") epochs.add(epoch);
+          await new Promise((r) => setTimeout(r, 100));
+        }
         cut = performance.now();
         const b = await runTask("backup", [
           "--out",

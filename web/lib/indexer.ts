@@ -34,7 +34,7 @@ export class EventIndex {
   readonly history: HistoryBuilder;
   readonly #client: RegistryClient;
   readonly #recent: RegistryEventView[] = [];
-  /** Recent events other than `list_published` (one a epoch would crowd them out). */
+  /** Recent events other than `list_*` ones (a few an epoch would crowd them out). */
   readonly #notable: RegistryEventView[] = [];
   readonly #recentMax: number;
   readonly #listeners = new Set<(e: RegistryEventView) => void>();
@@ -76,7 +76,7 @@ export class EventIndex {
   /** Recent events, newest first, at most `n`, optionally of some kinds. */
   recent(n: number, kinds?: readonly string[]): RegistryEventView[] {
     const out: RegistryEventView[] = [];
-    const from = kinds && !kinds.includes("list_published")
+    const from = kinds && !kinds.some(isListEvent)
       ? this.#notable
       : this.#recent;
     for (let i = from.length - 1; i >= 0 && out.length < n; i--) {
@@ -106,7 +106,7 @@ export class EventIndex {
     this.#lastId = e.id;
     this.history.add(e);
     for (const buffer of [this.#recent, this.#notable]) {
-      if (buffer === this.#notable && e.kind === "list_published") continue;
+      if (buffer === this.#notable && isListEvent(e.kind)) continue;
       buffer.push(e);
       if (buffer.length > this.#recentMax) {
         buffer.splice(0, buffer.length - this.#recentMax);
@@ -217,4 +217,9 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
   });
+}
+
+/** `list_published`, `list_cosigned`: about lists, several an epoch. */
+function isListEvent(kind: string): boolean {
+  return kind.startsWith("list_");
 }

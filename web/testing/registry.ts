@@ -57,6 +57,8 @@ export interface TestRegistryOptions {
   timeoutMs?: number;
   /** Witness processes beside the registry, co-signing its lists. Default 0. */
   witnesses?: number;
+  /** Switch the write and faucet rate limits off (seeding thousands of nodes). */
+  noRateLimits?: boolean;
 }
 
 /** Start `registry/main.ts` on 127.0.0.1 port 0 in a temporary directory. */
@@ -109,6 +111,16 @@ export async function startTestRegistry(
   }
   if (witnessKeys.length > 0) {
     args.push("--witnesses", witnessKeys.map((w) => w.hex).join(","));
+  }
+  if (options.noRateLimits) {
+    args.push(
+      "--write-rate",
+      "off",
+      "--faucet-rate",
+      "off",
+      "--faucet-global-rate",
+      "off",
+    );
   }
   if (options.genesis) {
     const file = `${dataDir}.genesis.json`;

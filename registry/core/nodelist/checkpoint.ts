@@ -99,13 +99,20 @@ export interface NodeListSections {
   cosignatures: Cosignature[];
   /** Length of the list. */
   end: number;
+  /** The header's bytes (`bytes[0, headerEnd)`). */
+  headerBytes: Uint8Array;
+  /** The records' bytes (`bytes[headerEnd, bodyEnd)`). */
+  recordBytes: Uint8Array;
+  /** Everything after the records: the signature sections. */
+  signatureBytes: Uint8Array;
 }
 
 /**
  * Find the sections of an encoded list and decode its header and signature
  * sections, without decoding the records (nor checking them against
- * `recordsHash`): what a server that splices co-signatures into stored lists
- * needs. Decode the list ({@linkcode decodeNodeList}) to check everything.
+ * `recordsHash`): what a server that splices co-signatures into stored lists,
+ * or stores lists as record deltas, needs. Without `expectedNetwork` any
+ * known network is accepted. Decode the list ({@linkcode decodeNodeList}) to check everything.
  *
  * @throws {DecodeError} for a malformed header or signature section,
  * `truncated` when the records cannot fit, `trailing_bytes`.
@@ -119,13 +126,14 @@ export interface NodeListSections {
  * const { bytes, bodyHash } = buildEncodedList(header, [], [new Uint8Array(32).fill(1)]);
  * const s = splitNodeList(bytes, 3);
  * assert.equal(s.headerEnd, HEADER_V2_BASE_LENGTH);
+ * assert.equal(s.headerBytes.length + s.recordBytes.length + s.signatureBytes.length, bytes.length);
  * assert.deepEqual(s.id, bodyHash);
  * assert.equal(s.cosignatures.length, 0);
  * ```
  */
 export function splitNodeList(
   bytes: Uint8Array,
-  expectedNetwork: number,
+  expectedNetwork?: number,
 ): NodeListSections {
   checkInputLength(bytes, MAX_LIST_LENGTH, "node list");
   const r = new ByteReader(bytes, "node list");
@@ -157,6 +165,9 @@ export function splitNodeList(
     signatures,
     cosignatures,
     end: bytes.length,
+    headerBytes: bytes.subarray(0, headerEnd),
+    recordBytes: bytes.subarray(headerEnd, bodyEnd),
+    signatureBytes: bytes.subarray(bodyEnd),
   };
 }
 

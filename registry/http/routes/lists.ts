@@ -16,7 +16,13 @@
  */
 
 import { createRoute } from "@hono/zod-openapi";
+import { RegistryError } from "../../api/errors.ts";
 import type { App, Deps } from "../deps.ts";
+import {
+  latestCacheControl,
+  type LatestEntry,
+  listEtagBase,
+} from "../latest_list.ts";
 import { compress, type RepresentationCache } from "../list_cache.ts";
 import {
   type Encoding,
@@ -48,21 +54,32 @@ interface ListMeta {
   hash: string;
   /** Co-signatures attached so far: they change the bytes, not the identity. */
   cosignatures: number;
+  /** The stored bytes' identity (epoch, hash, length, co-signatures): cache keys use it, as co-signatures may be added to a published list. */
+  identity: string;
+  /** `latest` only: the list held in memory. */
+  latest?: LatestEntry;
 }
 
-function listMeta(deps: Deps, which: string): Promise<ListMeta> {
-  return deps.queries.lists.meta(which === "latest" ? "latest" : Number(which));
+async function listMeta(deps: Deps, which: string): Promise<ListMeta> {
+  if (which !== "latest") {
+    const m = await deps.queries.lists.meta(Number(which));
+    return { ...m, identity: `${m.epoch}/${m.hash}/${m.size}` };
+  }
+  const latest = await deps.latest.get();
+  if (!latest) {
+    throw new RegistryError("unknown_list", "no list has been published yet");
+  }
+  return {
+    epoch: latest.epoch,
+    hash: latest.hash,
+    cosignatures: latest.cosignatures,
+    identity: latest.identity,
+    latest,
+  };
 }
 
-/**
- * The ETag base of a list: its identity and format, and for a co-signed list
- * the number of co-signatures (a v1 list, or a v2 list not co-signed yet,
- * keeps the plain form `<hash>.<format>`).
- */
 function cosignedTag(meta: ListMeta, format: Format): string {
-  return meta.cosignatures === 0
-    ? `${meta.hash}.${format}`
-    : `${meta.hash}.c${meta.cosignatures}.${format}`;
+  return listEtagBase(meta.hash, meta.cosignatures, format);
 }
 
 function etagOf(base: string, encoding: Encoding): string {
@@ -81,16 +98,15 @@ export function listRoutes(
 ): void {
   const { registry, queries } = deps;
 
-  async function cacheControl(which: string, meta: ListMeta): Promise<string> {
-    const list = await queries.lists.list(meta.epoch);
+  async function cacheControl(meta: ListMeta): Promise<string> {
+    if (meta.latest) {
+      return latestCacheControl(meta.latest, registry.nowSeconds());
+    }
     // A v2 list still gathering co-signatures changes: caches revalidate
     // it (by its ETag) until every configured witness has co-signed.
-    const gathering = list.header.commitments !== undefined &&
-      meta.cosignatures < registry.witnesses.length;
-    if (gathering) return "no-cache";
-    if (which !== "latest") return IMMUTABLE;
-    const left = Number(list.header.freshUntil) - registry.nowSeconds();
-    return `public, max-age=${Math.max(0, left)}`;
+    if (meta.cosignatures >= registry.witnesses.length) return IMMUTABLE;
+    const list = await queries.lists.list(meta.epoch);
+    return list.header.commitments !== undefined ? "no-cache" : IMMUTABLE;
   }
 
   function respond(
@@ -168,7 +184,7 @@ export function listRoutes(
       const meta = await listMeta(deps, which);
       const encoding = preferredEncoding(c.req.header("accept-encoding"));
       const fmt = format;
-      const version = `${meta.epoch}.${meta.cosignatures}`;
+      const cacheControlValue = await cacheControl(meta);
       return respond(
         c.req.raw,
         // The identity and the number of co-signatures: a client holding
@@ -177,24 +193,29 @@ export function listRoutes(
         encoding,
         {
           "content-type": MEDIA[fmt],
-          "cache-control": await cacheControl(which, meta),
+          "cache-control": cacheControlValue,
           "x-list-epoch": String(meta.epoch),
           "x-list-hash": meta.hash,
           "x-list-cosignatures": String(meta.cosignatures),
         },
         () =>
-          cache.get(`list/${version}/${fmt}/${encoding}`, async () => {
-            const plain = await cache.get(
-              `list/${version}/${fmt}/identity`,
-              async () =>
-                fmt === "bin"
-                  ? (await queries.lists.stored(meta.epoch)).bytes
-                  : new TextEncoder().encode(
-                    JSON.stringify(await queries.lists.json(meta.epoch)),
-                  ),
-            );
-            return await compress(plain, encoding);
-          }),
+          meta.latest && fmt === "bin"
+            ? meta.latest.encode(encoding)
+            : cache.get(
+              `list/${meta.identity}/${fmt}/${encoding}`,
+              async () => {
+                const plain = await cache.get(
+                  `list/${meta.identity}/${fmt}/identity`,
+                  async () =>
+                    fmt === "bin"
+                      ? (await queries.lists.stored(meta.epoch)).bytes
+                      : new TextEncoder().encode(
+                        JSON.stringify(await queries.lists.json(meta.epoch)),
+                      ),
+                );
+                return await compress(plain, encoding);
+              },
+            ),
       );
     },
   );
@@ -228,28 +249,28 @@ export function listRoutes(
       const meta = await listMeta(deps, which);
       const encoding = preferredEncoding(c.req.header("accept-encoding"));
       // Check availability before answering 304 to a stale base.
-      const version = `${meta.epoch}.${meta.cosignatures}`;
-      const plainKey = `diff/${from}/${version}/identity`;
+      const plainKey = `diff/${from}/${meta.identity}/identity`;
       const plain = () =>
         cache.get(
           plainKey,
           async () => (await queries.lists.diff(from, meta.epoch)).bytes,
         );
       await plain();
+      const cacheControlValue = await cacheControl(meta);
       return respond(
         c.req.raw,
         `diff.${from}.${cosignedTag(meta, "bin")}`,
         encoding,
         {
           "content-type": MEDIA.bin,
-          "cache-control": await cacheControl(which, meta),
+          "cache-control": cacheControlValue,
           "x-list-epoch": String(meta.epoch),
           "x-list-hash": meta.hash,
           "x-list-cosignatures": String(meta.cosignatures),
         },
         () =>
           cache.get(
-            `diff/${from}/${version}/${encoding}`,
+            `diff/${from}/${meta.identity}/${encoding}`,
             async () => await compress(await plain(), encoding),
           ),
       );

@@ -25,39 +25,24 @@ export function opsRoutes(
   const { registry, queries, state } = deps;
   readyRoutes(app, deps);
 
-  // The last list read, for liveness while the database does not answer:
-  // a process that lost its database is alive (restarting it mends
-  // nothing); /v1/ready reports it not ready.
-  let lastRead: {
-    epoch: number;
-    hash: string;
-    nodes: number;
-    publishedAt: number;
-    freshUntil: number;
-    validUntil: number;
-  } | null = null;
+  // The latest list held in memory (http/latest_list.ts). While the
+  // database does not answer, `cached` callers (liveness) are answered
+  // from the last list held: a process that lost its database is alive
+  // (restarting it mends nothing); /v1/ready reports it not ready.
   async function latestList(options: { cached?: boolean } = {}) {
+    let l;
     try {
-      const row = await registry.store.read.lists.latest();
-      if (!row) return null;
-      const list = await queries.lists.list(row.epoch);
-      lastRead = {
-        epoch: row.epoch,
-        hash: row.hash,
-        nodes: row.nodeCount,
-        publishedAt: row.publishedAt,
-        freshUntil: Number(list.header.freshUntil),
-        validUntil: Number(list.header.validUntil),
-      };
+      l = await deps.latest.get();
     } catch (e) {
-      if (!options.cached || lastRead === null) throw e;
+      l = options.cached ? deps.latest.lastKnown() : null;
+      if (l === null) throw e;
     }
+    if (l === null) return null;
     const now = registry.nowSeconds();
-    const l = lastRead!;
     return {
       epoch: l.epoch,
       hash: l.hash,
-      nodes: l.nodes,
+      nodes: l.nodeCount,
       ageSeconds: Math.max(0, now - l.publishedAt),
       fresh: now < l.freshUntil,
       valid: now < l.validUntil,
@@ -187,6 +172,20 @@ export function opsRoutes(
           help: "Seconds since the latest list was published.",
           type: "gauge",
           samples: [{ value: latest?.ageSeconds ?? 0 }],
+        },
+        {
+          name: "registry_write_groups_total",
+          help:
+            "Transactions the write queue committed (each a group of queued writes).",
+          type: "counter",
+          samples: [{ value: registry.writeStats.groups }],
+        },
+        {
+          name: "registry_grouped_writes_total",
+          help:
+            "Writes applied by the write queue (accepted or refused); divided by registry_write_groups_total, the mean group size.",
+          type: "counter",
+          samples: [{ value: registry.writeStats.writes }],
         },
         {
           name: "registry_last_event_id",

@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { ListReader } from "../queries/lists.ts";
+import { activeNode, httpNet, ticks } from "../testkit/http.ts";
+import { createApp, fastPathOf } from "./app.ts";
+import { serveHttp } from "./server.ts";
+
+const LIMITS = {
+  hostname: "127.0.0.1",
+  port: 0,
+  headerTimeoutMs: 5000,
+  requestTimeoutMs: 10000,
+  keepAliveTimeoutMs: 1000,
+  maxConnections: 100,
+  maxConnectionsPerClient: 100,
+};
+
+interface Raw {
+  status: number;
+  headers: Map<string, string>;
+  body: Uint8Array;
+}
+
+/** One HTTP/1.1 request on its own connection, read to the end. */
+async function raw(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Raw> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const lines = [`GET ${path} HTTP/1.1`, "host: x", "connection: close"];
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  await conn.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"));
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    chunks.push(buf.slice(0, n));
+  }
+  conn.close();
+  const all = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  const text = new TextDecoder("latin1").decode(all);
+  const end = text.indexOf("\r\n\r\n");
+  const [statusLine, ...fields] = text.slice(0, end).split("\r\n");
+  const map = new Map<string, string>();
+  for (const f of fields) {
+    const i = f.indexOf(":");
+    map.set(f.slice(0, i).toLowerCase(), f.slice(i + 1).trim());
+  }
+  return {
+    status: Number(statusLine!.split(" ")[1]),
+    headers: map,
+    body: all.subarray(end + 4),
+  };
+}
+
+function decoded(r: Raw): Uint8Array {
+  const coding = r.headers.get("content-encoding");
+  if (coding === "gzip") return new Uint8Array(gunzipSync(r.body));
+  if (coding === "br") return new Uint8Array(brotliDecompressSync(r.body));
+  return r.body;
+}
+
+Deno.test("fast path: the latest list and health answer as the app does, headers, bodies and counters", async () => {
+  const h = await httpNet();
+  const { net } = h;
+  // Two apps over one registry: one served with the fast path, one without.
+  const fastApp = createApp(net.registry);
+  const slowApp = createApp(net.registry);
+  let answered = 0;
+  const handler = fastPathOf(fastApp);
+  const fast = await serveHttp(fastApp.fetch, {
+    ...LIMITS,
+    fast: (req, res) => handler(req, res) && ++answered > 0,
+  });
+  const slow = await serveHttp(slowApp.fetch, LIMITS);
+  try {
+    for (let i = 0; i < 3; i++) await activeNode(h, `n${i}`);
+    await ticks(net, 2);
+    const latest = await new ListReader(net.registry).stored("latest");
+    const etag = (await raw(slow.addr.port, "/v1/lists/latest")).headers.get(
+      "etag",
+    )!;
+    await raw(fast.addr.port, "/v1/lists/latest"); // the counters stay even
+    const cases: [string, Record<string, string>][] = [
+      ["/v1/lists/latest", {}],
+      ["/v1/lists/latest.bin", {}],
+      ["/v1/lists/latest", { accept: "*/*" }],
+      ["/v1/lists/latest", { accept: "application/octet-stream" }],
+      ["/v1/lists/latest", { accept: "application/json" }],
+      ["/v1/lists/latest", { "if-none-match": etag }],
+      ["/v1/lists/latest", { "if-none-match": `W/${etag}, "other"` }],
+      ["/v1/lists/latest", { "if-none-match": '"other"' }],
+      ["/v1/lists/latest", { "accept-encoding": "gzip" }],
+      ["/v1/lists/latest", { "accept-encoding": "br, gzip" }],
+      ["/v1/lists/latest", { "accept-encoding": "br", "if-none-match": etag }],
+      ["/v1/lists/latest?format=json", {}],
+      ["/v1/health", {}],
+    ];
+    // Twice: the first request of a coding may compute it (in the app).
+    for (let round = 0; round < 2; round++) {
+      for (const [path, headers] of cases) {
+        const a = await raw(fast.addr.port, path, headers);
+        const b = await raw(slow.addr.port, path, headers);
+        const label = `${path} ${JSON.stringify(headers)}`;
+        assert.equal(a.status, b.status, label);
+        assert.deepEqual(
+          [...a.headers].sort(),
+          [...b.headers].sort(),
+          label,
+        );
+        assert.deepEqual(decoded(a), decoded(b), label);
+        if (a.status === 200 && path.startsWith("/v1/lists/latest")) {
+          if (!path.includes("json") && !headers.accept?.includes("json")) {
+            assert.deepEqual(decoded(a), latest.bytes, label);
+          }
+        }
+      }
+    }
+    // Second round: every list and health request but the JSON ones.
+    assert(answered >= 10, `the fast path answered ${answered}`);
+    const metrics = async (port: number) =>
+      new TextDecoder().decode((await raw(port, "/metrics")).body)
+        .split("\n").filter((l) => l.startsWith("http_requests_total"))
+        .filter((l) => !l.includes("/metrics")).join("\n");
+    assert.equal(await metrics(fast.addr.port), await metrics(slow.addr.port));
+
+    // A new list replaces the held one at once.
+    await ticks(net, 1);
+    const next = await new ListReader(net.registry).stored("latest");
+    assert.notEqual(next.hash, latest.hash);
+    for (let i = 0; i < 3; i++) {
+      const r = await raw(fast.addr.port, "/v1/lists/latest");
+      assert.equal(r.headers.get("x-list-hash"), next.hash);
+      assert.deepEqual(r.body, next.bytes);
+    }
+    const stale = await raw(fast.addr.port, "/v1/lists/latest", {
+      "if-none-match": etag,
+    });
+    assert.equal(stale.status, 200, "an old ETag no longer matches");
+  } finally {
+    await fast.shutdown(100);
+    await slow.shutdown(100);
+    await h.close();
+  }
+});
