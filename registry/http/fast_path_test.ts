@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { signCosignature, splitNodeList } from "../core/nodelist.ts";
 import { ListReader } from "../queries/lists.ts";
 import { activeNode, httpNet, ticks } from "../testkit/http.ts";
+import { testKey } from "../testkit/net.ts";
 import { createApp, fastPathOf } from "./app.ts";
 import { serveHttp } from "./server.ts";
 
@@ -144,6 +146,77 @@ Deno.test("fast path: the latest list and health answer as the app does, headers
       "if-none-match": etag,
     });
     assert.equal(stale.status, 200, "an old ETag no longer matches");
+  } finally {
+    await fast.shutdown(100);
+    await slow.shutdown(100);
+    await h.close();
+  }
+});
+
+Deno.test("fast path: a co-signature attached to the latest list changes its ETag and Cache-Control at once, as in the app", async () => {
+  const witnesses = [0, 1].map((i) => testKey(`fast-witness-${i}`));
+  const h = await httpNet({
+    registry: {
+      witnesses: witnesses.map((w) => ({ key: w.public, url: null })),
+    },
+  });
+  const { net } = h;
+  const fastApp = createApp(net.registry);
+  const slowApp = createApp(net.registry);
+  const handler = fastPathOf(fastApp);
+  let answered = 0;
+  const fast = await serveHttp(fastApp.fetch, {
+    ...LIMITS,
+    fast: (req, res) => handler(req, res) && ++answered > 0,
+  });
+  const slow = await serveHttp(slowApp.fetch, LIMITS);
+  const same = async (label: string, headers: Record<string, string> = {}) => {
+    const a = await raw(fast.addr.port, "/v1/lists/latest", headers);
+    const b = await raw(slow.addr.port, "/v1/lists/latest", headers);
+    assert.equal(a.status, b.status, label);
+    assert.deepEqual([...a.headers].sort(), [...b.headers].sort(), label);
+    assert.deepEqual(a.body, b.body, label);
+    return a;
+  };
+  try {
+    await activeNode(h, "n0");
+    await ticks(net, 2);
+    const meta = (await net.store.read.lists.latest())!;
+    const id = splitNodeList(
+      (await net.store.read.lists.find(meta.epoch))!.bytes,
+      net.registry.params.id,
+    ).id;
+    await raw(fast.addr.port, "/v1/lists/latest"); // held in memory now
+    const first = await same("gathering");
+    assert.equal(first.headers.get("cache-control"), "no-cache");
+    assert.equal(first.headers.get("x-list-cosignatures"), "0");
+    const etag0 = first.headers.get("etag")!;
+
+    const cosign = (i: number) =>
+      net.registry.attachCosignature({
+        epoch: meta.epoch,
+        witnessKey: witnesses[i]!.public,
+        time: 1_700_000_000n,
+        signature: signCosignature(id, 1_700_000_000n, witnesses[i]!.secret)
+          .signature,
+      });
+    await cosign(0);
+    const one = await same("one co-signature");
+    assert.equal(one.headers.get("x-list-cosignatures"), "1");
+    assert.equal(one.headers.get("etag"), `"${meta.hash}.c1.bin"`);
+    assert.equal(one.headers.get("cache-control"), "no-cache");
+    const old = await same("the old ETag", { "if-none-match": etag0 });
+    assert.equal(old.status, 200, "a client holding no co-signature refetches");
+
+    await cosign(1);
+    const all = await same("every witness co-signed");
+    assert.equal(all.headers.get("x-list-cosignatures"), "2");
+    assert.match(all.headers.get("cache-control")!, /^public, max-age=\d+$/);
+    const cond = await same("revalidated", {
+      "if-none-match": all.headers.get("etag")!,
+    });
+    assert.equal(cond.status, 304);
+    assert(answered >= 4, `the fast path answered ${answered}`);
   } finally {
     await fast.shutdown(100);
     await slow.shutdown(100);
