@@ -21,7 +21,12 @@
 import { parseArgs } from "node:util";
 
 /** A server under test. */
-export type ServerMode = "deno" | "node" | "registry" | "registry-hono";
+export type ServerMode =
+  | "deno"
+  | "node"
+  | "registry"
+  | "registry-deno"
+  | "registry-hono";
 /** A request case. */
 export type ServingCase = "304" | "identity" | "gzip" | "br";
 
@@ -159,7 +164,8 @@ export async function measureServing(
   const rounds = opts.rounds ?? 3;
   const seconds = opts.seconds ?? 2;
   const connections = opts.connections ?? 16;
-  const servers = opts.servers ?? ["deno", "node", "registry"];
+  const servers = opts.servers ??
+    ["deno", "node", "registry", "registry-deno"];
   const cases = opts.cases ?? ["304", "identity", "gzip", "br"];
   const rows: ServingRow[] = [];
   const now = Math.floor(Date.now() / 1000);
@@ -230,7 +236,7 @@ if (import.meta.main) {
       sizes: { type: "string", default: "10000,100000" },
       rounds: { type: "string", default: "3" },
       seconds: { type: "string", default: "2" },
-      servers: { type: "string", default: "deno,node,registry" },
+      servers: { type: "string", default: "deno,node,registry,registry-deno" },
     },
   });
   await measureServing({

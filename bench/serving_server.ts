@@ -9,8 +9,10 @@
  * - `registry`: the registry as `registry/main.ts` composes it (SQLite file,
  *   the Hono app, `serveHttp` with the default limits and the fast path),
  *   the list stored as its latest;
- * - `registry-hono`: the same without the fast path (every request through
- *   Hono), for comparison.
+ * - `registry-deno`: the same served as `--http-server deno` does
+ *   (`Deno.serve`, its fast path, no slow-client limits: behind a proxy);
+ * - `registry-hono`: the node:http registry without the fast path (every
+ *   request through Hono), for comparison.
  *
  * The bare servers do what a minimal correct answer needs: compare
  * `If-None-Match` with the ETag, pick the coding, send the bytes with the
@@ -33,6 +35,7 @@ import {
 import { PRESETS } from "../registry/core/params.ts";
 import { createApp, fastPathOf } from "../registry/http/app.ts";
 import { compress } from "../registry/http/list_cache.ts";
+import { serveDeno } from "../registry/http/deno_server.ts";
 import { serveHttp } from "../registry/http/server.ts";
 import { Registry } from "../registry/registry.ts";
 import { DEFAULTS } from "../registry/runtime/options.ts";
@@ -161,6 +164,7 @@ async function bare(
 }
 
 async function registry(
+  server: "node" | "deno",
   fastPath: boolean,
 ): Promise<{ port: number; etag: string; size: number }> {
   const dir = await Deno.makeTempDir({ prefix: "serving-bench-" });
@@ -186,29 +190,38 @@ async function registry(
     })
   );
   const app = createApp(reg, {});
-  const server = await serveHttp(app.fetch, {
-    hostname: "127.0.0.1",
-    port: 0,
-    headerTimeoutMs: DEFAULTS.headerTimeoutMs,
-    requestTimeoutMs: DEFAULTS.requestTimeoutMs,
-    keepAliveTimeoutMs: DEFAULTS.keepAliveTimeoutMs,
-    maxConnections: DEFAULTS.maxConnections,
-    maxConnectionsPerClient: DEFAULTS.maxConnectionsPerClient,
-    ...(fastPath ? { fast: fastPathOf(app) } : {}),
-  });
+  const served = server === "deno"
+    ? await serveDeno(app.fetch, {
+      hostname: "127.0.0.1",
+      port: 0,
+      ...(fastPath ? { fast: fastPathOf(app).fetch } : {}),
+    })
+    : await serveHttp(app.fetch, {
+      hostname: "127.0.0.1",
+      port: 0,
+      headerTimeoutMs: DEFAULTS.headerTimeoutMs,
+      requestTimeoutMs: DEFAULTS.requestTimeoutMs,
+      keepAliveTimeoutMs: DEFAULTS.keepAliveTimeoutMs,
+      maxConnections: DEFAULTS.maxConnections,
+      maxConnectionsPerClient: DEFAULTS.maxConnectionsPerClient,
+      ...(fastPath ? { fast: fastPathOf(app).node } : {}),
+    });
   // Warm: load the latest list and compress it once, as the first clients would.
   for (const ae of ["identity", "gzip", "br"]) {
     await (await app.request("/v1/lists/latest", {
       headers: { "accept-encoding": ae },
     })).arrayBuffer();
   }
-  return { port: server.addr.port, etag: `"${hash}.bin"`, size: bytes.length };
+  return { port: served.addr.port, etag: `"${hash}.bin"`, size: bytes.length };
 }
 
 if (import.meta.main) {
   const started = mode === "deno" || mode === "node"
     ? await bare(mode)
-    : await registry(mode === "registry");
+    : await registry(
+      mode === "registry-deno" ? "deno" : "node",
+      mode !== "registry-hono",
+    );
   console.log(JSON.stringify({
     port: started.port,
     pid: Deno.pid,

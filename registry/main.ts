@@ -19,6 +19,7 @@ import { formatCoins } from "./core/params.ts";
 import { type AdminServer, serveAdmin } from "./http/admin.ts";
 import { createApp, fastPathOf } from "./http/app.ts";
 import { formatRate } from "./http/rate_limit.ts";
+import { serveDeno } from "./http/deno_server.ts";
 import { type HttpServer, serveHttp } from "./http/server.ts";
 import { type GenesisAllocation, Registry } from "./registry.ts";
 import {
@@ -339,19 +340,28 @@ async function run(config: Config, log: Logger): Promise<number> {
   const registryKey = toHex(registry.publicKeys[0]!);
   let server: HttpServer;
   try {
-    server = await serveHttp(app.fetch, {
-      hostname: config.host,
-      port: config.port,
-      headerTimeoutMs: config.http.headerTimeoutMs,
-      requestTimeoutMs: config.http.requestTimeoutMs,
-      keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
-      maxConnections: config.http.maxConnections,
-      maxConnectionsPerClient: config.http.maxConnectionsPerClient,
-      trustedProxies: new Set(config.http.trustedProxies),
-      onError: (message, error) => log.error(message, { error }),
-      fast: fastPathOf(app),
-      ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
-    });
+    const onError = (message: string, error: unknown) =>
+      log.error(message, { error });
+    server = config.http.server === "deno"
+      ? await serveDeno(app.fetch, {
+        hostname: config.host,
+        port: config.port,
+        onError,
+        fast: fastPathOf(app).fetch,
+      })
+      : await serveHttp(app.fetch, {
+        hostname: config.host,
+        port: config.port,
+        headerTimeoutMs: config.http.headerTimeoutMs,
+        requestTimeoutMs: config.http.requestTimeoutMs,
+        keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+        maxConnections: config.http.maxConnections,
+        maxConnectionsPerClient: config.http.maxConnectionsPerClient,
+        trustedProxies: new Set(config.http.trustedProxies),
+        onError,
+        fast: fastPathOf(app).node,
+        ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+      });
   } catch (e) {
     await store.close().catch(() => {});
     throw new StartupError(
@@ -388,12 +398,17 @@ async function run(config: Config, log: Logger): Promise<number> {
       epochSeconds: params.epochSeconds,
       probe: config.probe.enabled,
       ...(certificate ? { tls: certificateFields(certificate) } : {}),
+      httpServer: config.http.server,
       limits: {
-        headerTimeoutMs: config.http.headerTimeoutMs,
-        requestTimeoutMs: config.http.requestTimeoutMs,
-        keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
-        maxConnections: config.http.maxConnections,
-        maxConnectionsPerClient: config.http.maxConnectionsPerClient,
+        ...(config.http.server === "node"
+          ? {
+            headerTimeoutMs: config.http.headerTimeoutMs,
+            requestTimeoutMs: config.http.requestTimeoutMs,
+            keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+            maxConnections: config.http.maxConnections,
+            maxConnectionsPerClient: config.http.maxConnectionsPerClient,
+          }
+          : {}),
         maxStreams: config.http.maxStreams,
         maxStreamsPerClient: config.http.maxStreamsPerClient,
         writeRate: formatRate(config.rateLimits.writes),
@@ -401,6 +416,15 @@ async function run(config: Config, log: Logger): Promise<number> {
         faucetGlobalRate: formatRate(config.rateLimits.faucetGlobal),
       },
     });
+  }
+  if (
+    config.http.server === "deno" &&
+    !/^(127\.|::1$|localhost$|\[::1\]$)/.test(config.host)
+  ) {
+    log.warn(
+      "--http-server deno has no header or request timeouts and no connection caps: serve it only behind a reverse proxy that enforces them",
+      { host: config.host },
+    );
   }
   epochs.start();
   const stopTlsReload = reloadOnSighup(

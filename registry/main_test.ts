@@ -6,7 +6,10 @@
  */
 
 import assert from "node:assert/strict";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { fromHex } from "./core/bytes.ts";
+import { publicKeyOf } from "./core/keys.ts";
+import { signMessage } from "./core/messages.ts";
 import { verifyNodeList } from "./core/nodelist.ts";
 import { networkParams } from "./core/params.ts";
 import { Registry } from "./registry.ts";
@@ -466,6 +469,116 @@ Deno.test("service: starts, serves, ticks, restarts with the same key, shuts dow
       wrong.stderr,
       `error: wrong passphrase for ${data}/registry-key.json\n`,
     );
+  });
+});
+
+Deno.test("service: --http-server deno serves the same API (fast path, writes, event streams) and shuts down cleanly", async () => {
+  await withDir(async (dir) => {
+    const service = await Service.start([
+      "--port",
+      "0",
+      "--data-dir",
+      `${dir}/data`,
+      "--epoch-seconds",
+      "1",
+      "--http-server",
+      "deno",
+    ]);
+    try {
+      const listening = await service.msg("listening");
+      assert.equal(listening.httpServer, "deno");
+      const limits = listening.limits as Line;
+      assert.equal(
+        limits.headerTimeoutMs,
+        undefined,
+        "not enforced: not shown",
+      );
+      assert.equal(limits.maxStreams, 256);
+      // On loopback: no warning about missing slow-client limits.
+      assert(
+        !service.lines.some((l) =>
+          l.level === "warn" && /http-server/.test(String(l.msg))
+        ),
+      );
+      const base = String(listening.url);
+      const key = fromHex(String(listening.registryKey), 32);
+
+      assert.equal((await getJson(base, "/v1/health")).status, "ok");
+      // The latest list, verified, then revalidated with its ETag.
+      const res = await fetch(`${base}/v1/lists/latest`, {
+        signal: AbortSignal.timeout(5000),
+      });
+      assert.equal(res.status, 200);
+      const etag = res.headers.get("etag")!;
+      verifyNodeList(new Uint8Array(await res.arrayBuffer()), [key], {
+        expectedNetwork: 3,
+      });
+      const again = await fetch(`${base}/v1/lists/latest`, {
+        headers: { "if-none-match": etag },
+        signal: AbortSignal.timeout(5000),
+      });
+      if (again.status === 200) {
+        // A new epoch's list was published in between: it has a new ETag.
+        assert.notEqual(again.headers.get("etag"), etag);
+      } else assert.equal(again.status, 304);
+      await again.body?.cancel();
+
+      // An event stream sees a signed write accepted over this server.
+      const sse = await fetch(`${base}/v1/events`, {
+        headers: { accept: "text/event-stream" },
+        signal: AbortSignal.timeout(20_000),
+      });
+      assert.equal(sse.status, 200);
+      const reader = sse.body!.pipeThrough(new TextDecoderStream()).getReader();
+      const secret = sha256(new TextEncoder().encode("deno-server-wallet"));
+      const faucet = signMessage({
+        kind: "faucet_request",
+        network: 3,
+        timestamp: Math.floor(Date.now() / 1000),
+        sequence: 1,
+        wallet: publicKeyOf(secret),
+        amount: 7_000_000_000n,
+      }, [secret]);
+      const post = await fetch(`${base}/v1/faucet`, {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body: faucet.bytes as Uint8Array<ArrayBuffer>,
+        signal: AbortSignal.timeout(5000),
+      });
+      assert.equal(post.status, 200, await post.clone().text());
+      await post.body?.cancel();
+      let seen = "";
+      while (!seen.includes("event: faucet\n")) {
+        const { value, done } = await reader.read();
+        assert(!done, `the stream ended before the payment: ${seen}`);
+        seen += value;
+      }
+      // Bad input: a stable problem code, as on the node:http server.
+      const bad = await fetch(`${base}/v1/faucet`, {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body: new Uint8Array([1, 2, 3]),
+        signal: AbortSignal.timeout(5000),
+      });
+      assert.equal(bad.status, 400);
+      assert.equal(
+        bad.headers.get("content-type"),
+        "application/problem+json",
+      );
+      await bad.body?.cancel();
+
+      // An open event stream does not hold shutdown up.
+      service.child.kill("SIGTERM");
+      assert.equal((await service.exit()).code, 0, service.stderr);
+      assert(
+        !service.lines.some((l) => l.level === "error"),
+        JSON.stringify(service.lines),
+      );
+      assert(!service.lines.some((l) => /grace period/.test(String(l.msg))));
+      for (;;) if ((await reader.read()).done) break;
+    } finally {
+      await service.dispose();
+    }
   });
 });
 

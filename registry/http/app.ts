@@ -23,7 +23,7 @@ import {
   limitersOf,
 } from "./deps.ts";
 import { EventHub } from "./sse.ts";
-import { CORS_EXPOSE, type FastHandler, fastPaths } from "./fast_path.ts";
+import { CORS_EXPOSE, type FastPath, fastPaths } from "./fast_path.ts";
 import { LatestList } from "./latest_list.ts";
 import { WriteMetrics } from "./write_metrics.ts";
 import { RepresentationCache } from "./list_cache.ts";
@@ -42,16 +42,18 @@ import { witnessRoutes } from "./routes/witness.ts";
 import { writeRoutes } from "./routes/writes.ts";
 
 export type { AppOptions } from "./deps.ts";
-export type { FastHandler } from "./fast_path.ts";
+export type { FastHandler, FastPath, FetchFastHandler } from "./fast_path.ts";
 
-const FAST = new WeakMap<OpenAPIHono, FastHandler>();
+const FAST = new WeakMap<OpenAPIHono, FastPath>();
+const NO_FAST_PATH: FastPath = { node: () => false, fetch: () => null };
 
 /**
- * The app's fast routes, for `serveHttp`'s `fast` option: the latest list
- * and health answered in the `node:http` handler (see `fast_path.ts`).
+ * The app's fast routes, for the servers' `fast` option: the latest list
+ * and health answered before the app (see `fast_path.ts`); `.node` for
+ * `serveHttp`, `.fetch` for `serveDeno`.
  */
-export function fastPathOf(app: OpenAPIHono): FastHandler {
-  return FAST.get(app) ?? (() => false);
+export function fastPathOf(app: OpenAPIHono): FastPath {
+  return FAST.get(app) ?? NO_FAST_PATH;
 }
 
 const STANDARD_METHODS = new Set([

@@ -1,9 +1,11 @@
 /**
- * The hottest routes answered in the `node:http` request handler, before
- * the Hono app: `GET /v1/lists/latest` (and `latest.bin`) and
- * `GET /v1/health`. Each is a few header strings and bytes already in
- * memory ({@linkcode LatestList}); building a `Request` and a `Response`
- * for them cost more than everything else they do (bench/RESULTS.md).
+ * The hottest routes answered before the Hono app: `GET /v1/lists/latest`
+ * (and `latest.bin`) and `GET /v1/health`. Each is a few header strings
+ * and bytes already in memory ({@linkcode LatestList}); routing them
+ * through the app cost more than everything else they do
+ * (bench/RESULTS.md). One decision ({@linkcode FastPath}), two adapters:
+ * the `node:http` handler's (`serveHttp`, no `Request`/`Response` built at
+ * all) and `Deno.serve`'s (`serveDeno`, a `Response` built directly).
  *
  * The answers are the Hono routes' exactly: the same status, body and
  * headers (ETag, Vary, Cache-Control, Date from the registry's clock, CORS,
@@ -30,11 +32,20 @@ import {
   preferredMediaType,
 } from "./negotiate.ts";
 
-/** Answers a request in full and returns true, or returns false and leaves it alone. */
+/** Answers a `node:http` request in full and returns true, or returns false and leaves it alone. */
 export type FastHandler = (
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ) => boolean;
+
+/** Answers a fetch `Request` with a `Response`, or null to leave it to the app. */
+export type FetchFastHandler = (request: Request) => Response | null;
+
+/** The fast routes of one app, for either server. */
+export interface FastPath {
+  node: FastHandler;
+  fetch: FetchFastHandler;
+}
 
 /** What the fast routes read. */
 export interface FastPathDeps {
@@ -44,6 +55,14 @@ export interface FastPathDeps {
   nowSeconds(): number;
   /** The health body's live fields. */
   health(): { network: string; epoch: number; lastEventId: number };
+}
+
+/** A fast route's whole answer. */
+interface FastAnswer {
+  route: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array | null;
 }
 
 const BIN = "application/octet-stream";
@@ -66,7 +85,7 @@ function listEtag(
 }
 
 /** The fast routes of one app. */
-export function fastPaths(deps: FastPathDeps): FastHandler {
+export function fastPaths(deps: FastPathDeps): FastPath {
   const { latest, state } = deps;
   // The Date header changes once a second: format it once a second.
   let dateSecond = -1;
@@ -105,10 +124,9 @@ export function fastPaths(deps: FastPathDeps): FastHandler {
   };
   function list(
     entry: LatestEntry,
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    start: number,
-  ): boolean {
+    acceptEncoding: string | undefined,
+    inm: string | undefined,
+  ): FastAnswer | null {
     if (tagsOf !== entry) {
       tagsOf = entry;
       const t = {
@@ -123,8 +141,7 @@ export function fastPaths(deps: FastPathDeps): FastHandler {
         cosignatures: String(entry.cosignatures),
       };
     }
-    const encoding = preferredEncoding(req.headers["accept-encoding"]);
-    const inm = req.headers["if-none-match"];
+    const encoding = preferredEncoding(acceptEncoding);
     const now = deps.nowSeconds();
     const headers: Record<string, string> = {
       "access-control-allow-origin": "*",
@@ -141,28 +158,22 @@ export function fastPaths(deps: FastPathDeps): FastHandler {
       inm !== undefined &&
       (inm === tags.identity || ifNoneMatch(inm, tags.all))
     ) {
-      res.writeHead(304, headers);
-      res.end();
-      count(LISTS_ROUTE, 304, start);
-      return true;
+      return { route: LISTS_ROUTE, status: 304, headers, body: null };
     }
     const body = entry.encoded(encoding);
     if (body === undefined) {
       // Not compressed yet: the app computes it (once) and answers.
-      return false;
+      return null;
     }
     headers["content-type"] = BIN;
     if (encoding !== "identity") headers["content-encoding"] = encoding;
     headers["content-length"] = String(body.length);
-    res.writeHead(200, headers);
-    res.end(body);
-    count(LISTS_ROUTE, 200, start);
-    return true;
+    return { route: LISTS_ROUTE, status: 200, headers, body };
   }
 
-  function health(res: http.ServerResponse, start: number): boolean {
+  function health(): FastAnswer | null {
     const entry = latest.current();
-    if (entry === null) return false;
+    if (entry === null) return null;
     const now = deps.nowSeconds();
     const valid = now < entry.validUntil;
     const live = deps.health();
@@ -181,36 +192,75 @@ export function fastPaths(deps: FastPathDeps): FastHandler {
       lastEventId: live.lastEventId,
       sseClients: state.sseClients,
     }));
-    const status = valid ? 200 : 503;
-    res.writeHead(status, {
-      "access-control-allow-origin": "*",
-      "access-control-expose-headers": CORS_EXPOSE,
-      "cache-control": "no-store",
-      "content-type": JSON_TYPE,
-      "date": date(now),
-      "content-length": String(body.length),
-    });
-    res.end(body);
-    count(HEALTH_ROUTE, status, start);
-    return true;
+    return {
+      route: HEALTH_ROUTE,
+      status: valid ? 200 : 503,
+      headers: {
+        "access-control-allow-origin": "*",
+        "access-control-expose-headers": CORS_EXPOSE,
+        "cache-control": "no-store",
+        "content-type": JSON_TYPE,
+        "date": date(now),
+        "content-length": String(body.length),
+      },
+      body,
+    };
   }
 
-  return (req, res) => {
-    if (req.method !== "GET") return false;
-    const url = req.url;
-    if (url === "/v1/lists/latest" || url === "/v1/lists/latest.bin") {
+  /** The answer to `GET path` (path and query as sent), or null for the app. */
+  function answer(
+    path: string,
+    header: (name: string) => string | undefined,
+  ): FastAnswer | null {
+    if (path === "/v1/lists/latest" || path === "/v1/lists/latest.bin") {
       const entry = latest.current();
-      if (entry === null) return false;
-      if (url === "/v1/lists/latest") {
-        const accept = req.headers["accept"];
+      if (entry === null) return null;
+      if (path === "/v1/lists/latest") {
+        const accept = header("accept");
         if (
           accept !== undefined && accept !== "*/*" && accept !== BIN &&
           preferredMediaType(accept, [BIN, JSON_TYPE]) !== BIN
-        ) return false;
+        ) return null;
       }
-      return list(entry, req, res, performance.now());
+      return list(entry, header("accept-encoding"), header("if-none-match"));
     }
-    if (url === "/v1/health") return health(res, performance.now());
-    return false;
+    if (path === "/v1/health") return health();
+    return null;
+  }
+
+  return {
+    node(req, res) {
+      if (req.method !== "GET") return false;
+      const start = performance.now();
+      const headers = req.headers;
+      const a = answer(
+        req.url ?? "",
+        (name) => headers[name] as string | undefined,
+      );
+      if (a === null) return false;
+      res.writeHead(a.status, a.headers);
+      if (a.body === null) res.end();
+      else res.end(a.body);
+      count(a.route, a.status, start);
+      return true;
+    },
+    fetch(request) {
+      if (request.method !== "GET") return null;
+      const start = performance.now();
+      // The path and query as sent: after the scheme's "//" and the authority.
+      const url = request.url;
+      const path = url.slice(url.indexOf("/", url.indexOf("//") + 2));
+      const headers = request.headers;
+      const a = answer(path, (name) => headers.get(name) ?? undefined);
+      if (a === null) return null;
+      // Deno.serve sets Content-Length itself (and refuses a wrong one).
+      delete a.headers["content-length"];
+      const response = new Response(
+        a.body as Uint8Array<ArrayBuffer> | null,
+        { status: a.status, headers: a.headers },
+      );
+      count(a.route, a.status, start);
+      return response;
+    },
   };
 }

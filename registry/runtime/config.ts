@@ -96,6 +96,8 @@ export interface Config {
   };
   /** Connection and stream limits of the HTTP server. */
   http: {
+    /** `node`: node:http with the limits below; `deno`: Deno.serve behind a reverse proxy (the connection limits unused). */
+    server: "node" | "deno";
     /** A request's headers must be complete within this long, ms. */
     headerTimeoutMs: number;
     /** The whole request within this long, ms. */
@@ -341,6 +343,38 @@ export function parseConfig(
       }: ${requestTimeoutMs} is shorter than the header timeout (${headerTimeoutMs} ms)`,
     );
   }
+  const httpServer = oneOf(
+    get("http-server"),
+    ["node", "deno"] as const,
+    "node",
+  );
+  if (httpServer === "deno") {
+    // Deno.serve has neither TLS reloading nor these limits: refuse rather
+    // than run without what was asked for.
+    if (tls) {
+      throw new ConfigError(
+        `${
+          get("http-server")!.source
+        } deno serves plain HTTP behind a reverse proxy that terminates TLS; to serve HTTPS directly use --http-server node (the default)`,
+      );
+    }
+    for (
+      const flag of [
+        "header-timeout-ms",
+        "request-timeout-ms",
+        "keep-alive-timeout-ms",
+        "max-connections",
+        "max-connections-per-client",
+      ]
+    ) {
+      const v = get(flag);
+      if (v) {
+        throw new ConfigError(
+          `${v.source} is enforced by --http-server node only; with deno the reverse proxy in front sets it`,
+        );
+      }
+    }
+  }
   const rate = (flag: string, fallback: string): Rate | null => {
     const v = get(flag);
     try {
@@ -426,6 +460,7 @@ export function parseConfig(
           : DEFAULTS.probeTimeoutMs,
       },
       http: {
+        server: httpServer,
         headerTimeoutMs,
         requestTimeoutMs,
         keepAliveTimeoutMs: int(

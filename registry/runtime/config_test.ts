@@ -453,6 +453,7 @@ Deno.test("config: --min-node-version X.Y.Z, refused when malformed", () => {
 Deno.test("config: connection, stream and rate limits", () => {
   const d = run([]);
   assert.deepEqual(d.http, {
+    server: "node",
     headerTimeoutMs: 10_000,
     requestTimeoutMs: 20_000,
     keepAliveTimeoutMs: 5000,
@@ -490,6 +491,7 @@ Deno.test("config: connection, stream and rate limits", () => {
     "10.0.0.1, ::ffff:10.0.0.2,2001:DB8::1",
   ], envOf({ REGISTRY_FAUCET_GLOBAL_RATE: "10/30s" }));
   assert.deepEqual(c.http, {
+    server: "node",
     headerTimeoutMs: 2000,
     requestTimeoutMs: 4000,
     keepAliveTimeoutMs: 100,
@@ -531,6 +533,48 @@ Deno.test("config: connection, stream and rate limits", () => {
   fails(
     ["--keep-alive-timeout-ms", "soon"],
     /^--keep-alive-timeout-ms: "soon" is not a time in milliseconds/,
+  );
+});
+
+Deno.test("config: --http-server deno, refused with TLS or the limits only node:http enforces", () => {
+  assert.equal(run(["--http-server", "deno"]).http.server, "deno");
+  assert.equal(
+    run([], envOf({ REGISTRY_HTTP_SERVER: "deno" })).http.server,
+    "deno",
+  );
+  // The stream and rate limits are the app's: they hold on either server.
+  assert.equal(
+    run(["--http-server", "deno", "--max-streams", "3"]).http.maxStreams,
+    3,
+  );
+  fails(
+    ["--http-server", "hyper"],
+    /^--http-server: "hyper" is not one of node, deno$/,
+  );
+  fails(
+    ["--http-server", "deno", "--tls-cert", "c.pem", "--tls-key", "k.pem"],
+    /^--http-server deno serves plain HTTP behind a reverse proxy that terminates TLS; to serve HTTPS directly use --http-server node \(the default\)$/,
+  );
+  for (
+    const flag of [
+      "--header-timeout-ms",
+      "--request-timeout-ms",
+      "--keep-alive-timeout-ms",
+      "--max-connections",
+      "--max-connections-per-client",
+    ]
+  ) {
+    fails(
+      ["--http-server", "deno", flag, "20000"],
+      new RegExp(
+        `^${flag} is enforced by --http-server node only; with deno the reverse proxy in front sets it$`,
+      ),
+    );
+  }
+  fails(
+    [],
+    /^REGISTRY_MAX_CONNECTIONS is enforced by --http-server node only/,
+    envOf({ REGISTRY_HTTP_SERVER: "deno", REGISTRY_MAX_CONNECTIONS: "5" }),
   );
 });
 

@@ -158,6 +158,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "per-test timeout (connect, answer and body), 100 to 60000",
   },
   {
+    flag: "http-server",
+    env: "REGISTRY_HTTP_SERVER",
+    value: "node|deno",
+    default: "node",
+    help:
+      "`node`: `node:http` with the slow-client limits below (timeouts, connection caps), for facing the internet; `deno`: `Deno.serve`, about 1.6 times the requests per second on cached lists but none of those limits, only behind a reverse proxy that enforces them (plain HTTP: not with `--tls-cert`, nor with the five limits below)",
+  },
+  {
     flag: "header-timeout-ms",
     env: "REGISTRY_HEADER_TIMEOUT_MS",
     value: "MS",
