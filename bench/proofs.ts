@@ -12,7 +12,7 @@
  * (proofs from one node closer than the minimum spacing are refused) over
  * `concurrency` keep-alive connections, all answers checked to be 200.
  *
- *     node_modules/.bin/deno run -A bench/proofs.ts [--rounds 5] [--per-round 1000] [--concurrency 32]
+ *     node_modules/.bin/deno run -A bench/proofs.ts [--rounds 5] [--per-round 1000] [--concurrency 32] [--http-server node|deno]
  *
  * @module
  */
@@ -59,6 +59,8 @@ export interface ProofOptions {
   rounds?: number;
   perRound?: number;
   concurrency?: number;
+  /** The registry's `--http-server`. Default `node` (the default). */
+  httpServer?: "node" | "deno";
   onRound?: (round: number, proofsPerSecond: number, webCrypto: number) => void;
 }
 
@@ -166,6 +168,8 @@ export async function measureProofs(
     "off",
     "--genesis",
     genesisFile,
+    "--http-server",
+    opts.httpServer ?? "node",
     ...NO_RATE_LIMITS,
   ], { REGISTRY_PASSPHRASE: "proof-bench-passphrase" });
   try {
@@ -309,12 +313,14 @@ if (import.meta.main) {
       rounds: { type: "string", default: "5" },
       "per-round": { type: "string", default: "1000" },
       concurrency: { type: "string", default: "32" },
+      "http-server": { type: "string", default: "node" },
     },
   });
   const f = await measureProofs({
     rounds: Number(values.rounds),
     perRound: Number(values["per-round"]),
     concurrency: Number(values.concurrency),
+    httpServer: values["http-server"] === "deno" ? "deno" : "node",
     onRound: (r, p, w) =>
       console.error(
         `round ${r}: ${p.toFixed(0)} proofs/s, ${
