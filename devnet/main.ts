@@ -224,6 +224,7 @@ async function devnet(options: Options): Promise<number> {
     status: "starting",
     epoch: null,
     origin: null,
+    witnesses: null,
     nodes: 0,
     swarm: null,
     paths: [],
@@ -232,6 +233,7 @@ async function devnet(options: Options): Promise<number> {
     runMessenger(
       registry.url,
       registry.registryKey,
+      plans.map((p) => p.key),
       options.epochSeconds,
       messenger,
       say,

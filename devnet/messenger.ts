@@ -1,6 +1,9 @@
 /**
  * A simulated messenger client, as Session's would run: it bootstraps a
- * verified node list from the registry (pinned key), keeps it current,
+ * verified node list from the registry (pinned registry key, and the
+ * devnet's witnesses pinned with a 2-of-3 co-signature threshold: while the
+ * newest list still gathers co-signatures it uses the one before), keeps it
+ * current,
  * looks up the swarm of a Session ID, and builds onion paths through tested
  * guards - using the client library, as a real client build would.
  *
@@ -17,6 +20,8 @@ export interface MessengerState {
   epoch: number | null;
   /** Where it came from: source, cache or fallback. */
   origin: string | null;
+  /** Pinned witnesses and the co-signatures a list needs, e.g. `2 of 3`. */
+  witnesses: string | null;
   /** Usable nodes in the list (with an address). */
   nodes: number;
   /** The demo Session ID's swarm and its size. */
@@ -36,6 +41,7 @@ function describe(path: OnionPath): string {
 export async function runMessenger(
   registryUrl: string,
   registryKey: string,
+  witnessKeys: readonly string[],
   epochSeconds: number,
   state: MessengerState,
   log: (who: string, text: string) => void,
@@ -50,6 +56,7 @@ export async function runMessenger(
           network: "devnet",
           sources: [registryUrl],
           pinnedKeys: [registryKey],
+          witnessKeys,
           timeoutMs: 3000,
           retries: 1,
         });
@@ -65,6 +72,9 @@ export async function runMessenger(
       state.status = "ready";
       state.epoch = client.epoch;
       state.origin = client.origin;
+      state.witnesses = witnessKeys.length === 0
+        ? null
+        : `${Math.floor(witnessKeys.length / 2) + 1} of ${witnessKeys.length}`;
       state.nodes = client.nodes().length;
       state.swarm = `${
         swarm.swarmId?.toString(16) ?? "?"

@@ -58,7 +58,11 @@ export function renderStatus(v: StatusView): string {
     "",
     `  messenger client: ${v.messenger.status}${
       v.messenger.epoch !== null
-        ? `, list ${v.messenger.epoch} (${v.messenger.origin}), ${v.messenger.nodes} nodes`
+        ? `, list ${v.messenger.epoch} (${v.messenger.origin}${
+          v.messenger.witnesses === null
+            ? ""
+            : `, co-signed by ${v.messenger.witnesses} pinned witnesses`
+        }), ${v.messenger.nodes} nodes`
         : ""
     }`,
     `    swarm of ${v.demoSessionId.slice(0, 12)}...: ${

@@ -9,7 +9,14 @@
  * slow).
  *
  * A list from a source must:
- * 1. verify against the pinned registry keys, k of n (core `verifyNodeList`);
+ * 1. verify against the pinned registry keys, k of n (core `verifyNodeList`),
+ *    and carry co-signatures from k of the n pinned witnesses, if any are
+ *    pinned (`witness.ts`). Witnesses co-sign a list within about an epoch
+ *    of its publication, so while the newest lists still lack them the
+ *    newest of the `maxCosignatureFallback` (2) lists before them that has
+ *    them is taken, provided the newer ones chain to it (the list held, if
+ *    it is that one) - the way transparency-log clients use the latest
+ *    checkpoint with enough co-signatures;
  * 2. not contradict a list already seen: a different body hash for an epoch
  *    seen before, or a predecessor hash that is not the list seen before, is
  *    a **split view** (`split_view`), and an epoch below the list held is a
@@ -162,6 +169,12 @@ export interface FetchContext {
   witnessKeys?: readonly Uint8Array[];
   /** Co-signatures needed from `witnessKeys` (default a strict majority of them). */
   witnessThreshold?: number;
+  /**
+   * While the newest lists still gather their co-signatures (witnesses
+   * co-sign within about an epoch), take the newest of this many lists
+   * before them that has them [2]; 0: the newest list or nothing.
+   */
+  maxCosignatureFallback?: number;
 }
 
 /**
@@ -191,6 +204,11 @@ export interface SourceAnswer {
   clockSkewSeconds: number | undefined;
   /** Every list verified on the way (epoch, body hash), to remember as seen. */
   verified: { epoch: string; hash: string }[];
+  /**
+   * Set when the source's newest list lacked the pinned witnesses'
+   * co-signatures and an earlier one (or the held one) was taken instead.
+   */
+  cosignatureFallback?: { latestEpoch: number; reason: string };
 }
 
 /** A failure of one request to a source; `transient` ones are retried. */
@@ -333,6 +351,8 @@ export async function fetchFromSource(
 
   const witnessKeys = ctx.witnessKeys ?? [];
   const k = cosignatureThreshold(witnessKeys.length, ctx.witnessThreshold);
+  const fallbackDepth = k === 0 ? 0 : ctx.maxCosignatureFallback ?? 2;
+  let cosignatureFallback: SourceAnswer["cosignatureFallback"];
   let keys = [...ctx.trustedKeys];
   const verify = (bytes: Uint8Array) => {
     const v = verifyNodeList(bytes, keys, {
@@ -378,7 +398,11 @@ export async function fetchFromSource(
   };
 
   /** Walk from `from` to `to`, one checked link at a time; null when a list between is not kept. */
-  const walk = async (from: HeldList, to: number) => {
+  const walk = async (
+    from: HeldList,
+    to: number,
+    stopAtUncosigned: boolean,
+  ) => {
     let cur = from;
     let signers: string[] = [];
     let allDiffs = true;
@@ -387,7 +411,22 @@ export async function fetchFromSource(
       const got = await listAt(e, cur);
       if (got === null) return { ok: false as const, missing: e };
       allDiffs &&= got.diff;
-      const v = verify(got.bytes);
+      let v: ReturnType<typeof verify>;
+      try {
+        v = verify(got.bytes);
+      } catch (error) {
+        // The newest lists may still be gathering co-signatures: stop at the
+        // last one that has them (checked so far, linked to this one).
+        if (
+          !stopAtUncosigned || !uncosigned(error) || to - e >= fallbackDepth
+        ) throw error;
+        checkLink(cur, holdList(got.bytes, ctx.network), base);
+        cosignatureFallback = {
+          latestEpoch: to,
+          reason: (error as Error).message,
+        };
+        break;
+      }
       if (v.held.list.header.epoch !== BigInt(e)) {
         throw new VerifyError(
           "hash_mismatch",
@@ -398,13 +437,75 @@ export async function fetchFromSource(
       cur = v.held;
       signers = v.signers;
     }
+    if (cur === from) {
+      // Nothing newer with its co-signatures: the held list stays.
+      return { ok: true as const, ...unchanged(from) };
+    }
+    const links = Number(cur.list.header.epoch) - start;
     return {
       ok: true as const,
       held: cur,
       signers,
       via: allDiffs ? "diff" as const : "full" as const,
-      chain: { checked: true as const, fromEpoch: start, links: to - start },
+      chain: { checked: true as const, fromEpoch: start, links },
     };
+  };
+
+  /** The held list as the answer: still the newest usable one. */
+  const unchanged = (held: HeldList) => {
+    const v = verifyNodeList(held.list, ctx.trustedKeys, {
+      threshold: ctx.threshold,
+    });
+    const epoch = Number(held.list.header.epoch);
+    return {
+      held,
+      signers: v.signers.map(toHex),
+      via: "unchanged" as const,
+      chain: { checked: true as const, fromEpoch: epoch, links: 0 },
+    };
+  };
+
+  /**
+   * Verify `bytes`, the newest list the source named. While it still
+   * gathers the pinned witnesses' co-signatures, the newest of the
+   * `fallbackDepth` lists before it that has them, chained to it; null when
+   * that is the held list.
+   */
+  const verifyNewest = async (
+    bytes: Uint8Array,
+  ): Promise<ReturnType<typeof verify> | null> => {
+    try {
+      return verify(bytes);
+    } catch (e) {
+      if (!uncosigned(e) || fallbackDepth === 0) throw e;
+      let next = holdList(bytes, ctx.network);
+      const latestEpoch = Number(next.list.header.epoch);
+      const fellBack = { latestEpoch, reason: (e as Error).message };
+      for (let back = 1; back <= fallbackDepth; back++) {
+        const epoch = latestEpoch - back;
+        if (epoch < 0) break;
+        if (held !== undefined && epoch <= heldEpoch!) {
+          if (epoch < heldEpoch!) break;
+          checkLink(held, next, base);
+          cosignatureFallback = fellBack;
+          return null;
+        }
+        const got = await listAt(epoch, undefined);
+        if (got === null) break;
+        const candidate = holdList(got.bytes, ctx.network);
+        if (candidate.list.header.epoch !== BigInt(epoch)) break;
+        checkLink(candidate, next, base);
+        try {
+          const v = verify(got.bytes);
+          cosignatureFallback = fellBack;
+          return v;
+        } catch (inner) {
+          if (!uncosigned(inner)) throw inner;
+        }
+        next = candidate;
+      }
+      throw e;
+    }
   };
 
   const held = ctx.held;
@@ -450,7 +551,7 @@ export async function fetchFromSource(
     if (result === undefined && target !== undefined) {
       if (target < heldEpoch!) throw rollback(base, target, heldEpoch!);
       if (target > heldEpoch! && target - heldEpoch! <= ctx.maxChainWalk) {
-        const w = await walk(held, target);
+        const w = await walk(held, target, true);
         if (w.ok) {
           result = {
             held: w.held,
@@ -479,52 +580,62 @@ export async function fetchFromSource(
         false,
       );
     }
-    const v = verify(got.bytes);
-    const n = Number(v.held.list.header.epoch);
-    let chain: ChainStatus = { checked: false, reason: "no list held before" };
-    let via: SourceAnswer["via"] = got.diff ? "diff" : "full";
-    let { held: next, signers } = v;
-    if (held !== undefined) {
-      if (n < heldEpoch!) throw rollback(base, n, heldEpoch!);
-      if (n === heldEpoch!) {
-        // checkSeen refused a different list for this epoch already; the
-        // bytes may carry more co-signatures than the held ones.
-        via = bytesEqualLength(next.bytes, held.bytes) ? "unchanged" : "full";
-        if (via === "unchanged") next = held;
-        chain = { checked: true, fromEpoch: n, links: 0 };
-      } else if (n - heldEpoch! === 1) {
-        checkLink(held, next, base);
-        chain = { checked: true, fromEpoch: heldEpoch!, links: 1 };
-      } else if (missing === undefined && n - heldEpoch! <= ctx.maxChainWalk) {
-        const w = await walk(held, n - 1);
-        if (w.ok) {
-          checkLink(w.held, next, base);
+    const v = await verifyNewest(got.bytes);
+    if (v === null) {
+      // The held list is still the newest with its co-signatures.
+      result = unchanged(held!);
+    } else {
+      const n = Number(v.held.list.header.epoch);
+      let chain: ChainStatus = {
+        checked: false,
+        reason: "no list held before",
+      };
+      let via: SourceAnswer["via"] = got.diff ? "diff" : "full";
+      let { held: next, signers } = v;
+      if (held !== undefined) {
+        if (n < heldEpoch!) throw rollback(base, n, heldEpoch!);
+        if (n === heldEpoch!) {
+          // checkSeen refused a different list for this epoch already; the
+          // bytes may carry more co-signatures than the held ones.
+          via = bytesEqualLength(next.bytes, held.bytes) ? "unchanged" : "full";
+          if (via === "unchanged") next = held;
+          chain = { checked: true, fromEpoch: n, links: 0 };
+        } else if (n - heldEpoch! === 1) {
+          checkLink(held, next, base);
+          chain = { checked: true, fromEpoch: heldEpoch!, links: 1 };
+        } else if (
+          missing === undefined && n - heldEpoch! <= ctx.maxChainWalk
+        ) {
+          const w = await walk(held, n - 1, false);
+          if (w.ok) {
+            checkLink(w.held, next, base);
+            chain = {
+              checked: true,
+              fromEpoch: heldEpoch!,
+              links: n - heldEpoch!,
+            };
+          } else {
+            chain = {
+              checked: false,
+              reason: notKept(w.missing, heldEpoch!, n, base),
+            };
+          }
+        } else if (missing !== undefined) {
           chain = {
-            checked: true,
-            fromEpoch: heldEpoch!,
-            links: n - heldEpoch!,
+            checked: false,
+            reason: notKept(missing, heldEpoch!, n, base),
           };
         } else {
           chain = {
             checked: false,
-            reason: notKept(w.missing, heldEpoch!, n, base),
+            reason: `list ${n} is ${
+              n - heldEpoch!
+            } lists after the held list ${heldEpoch} (more than ${ctx.maxChainWalk} to walk)`,
           };
         }
-      } else if (missing !== undefined) {
-        chain = {
-          checked: false,
-          reason: notKept(missing, heldEpoch!, n, base),
-        };
-      } else {
-        chain = {
-          checked: false,
-          reason: `list ${n} is ${
-            n - heldEpoch!
-          } lists after the held list ${heldEpoch} (more than ${ctx.maxChainWalk} to walk)`,
-        };
       }
+      result = { held: next, signers, via, chain };
     }
-    result = { held: next, signers, via, chain };
   }
 
   const nowSeconds = ctx.nowMs() / 1000;
@@ -548,7 +659,13 @@ export async function fetchFromSource(
     liveness,
     clockSkewSeconds: skew,
     verified,
+    ...(cosignatureFallback ? { cosignatureFallback } : {}),
   };
+}
+
+/** A list refused only for lacking the pinned witnesses' co-signatures. */
+function uncosigned(e: unknown): boolean {
+  return e instanceof ClientError && e.code === "insufficient_cosignatures";
 }
 
 function notKept(

@@ -81,6 +81,11 @@ export interface ClientOptions {
   witnessKeys?: readonly (string | Uint8Array)[];
   /** Co-signatures needed from `witnessKeys` [a strict majority of them]. */
   witnessThreshold?: number;
+  /**
+   * While the newest lists still gather their co-signatures, take the
+   * newest of this many lists before them that has them [2]; 0: refuse.
+   */
+  maxCosignatureFallback?: number;
   /** Persistence [a new {@linkcode MemoryStore}]. */
   store?: ClientStore;
   /** Clock, unix ms [`Date.now`]. */
@@ -181,6 +186,11 @@ export interface RefreshResult {
   liveness: Liveness;
   /** Sources that failed before one answered. */
   failures: SourceFailureReport[];
+  /**
+   * Set when the source's newest list still lacked the pinned witnesses'
+   * co-signatures and an earlier one was taken (or the list in use kept).
+   */
+  cosignatureFallback?: { latestEpoch: number; reason: string };
 }
 
 /**
@@ -519,6 +529,9 @@ export class Client {
       chain: r.result.chain,
       liveness: r.result.liveness,
       failures: r.failures.map(failureReport),
+      ...(r.result.cosignatureFallback
+        ? { cosignatureFallback: r.result.cosignatureFallback }
+        : {}),
     };
   }
 
@@ -580,6 +593,9 @@ export class Client {
       ...(this.#o.witnessThreshold === undefined
         ? {}
         : { witnessThreshold: this.#o.witnessThreshold }),
+      ...(this.#o.maxCosignatureFallback === undefined
+        ? {}
+        : { maxCosignatureFallback: this.#o.maxCosignatureFallback }),
     };
   }
 

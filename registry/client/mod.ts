@@ -3,6 +3,8 @@
  *
  * For **messenger clients** ({@linkcode Client}): bootstrap a verified node
  * list from several registries or mirrors in parallel (pinned keys, k of n;
+ * optionally pinned witnesses, k of n co-signatures, taking the newest
+ * recent list that has them while the latest still gathers them;
  * Tor-style freshness with a 24-hour "reasonably live" tolerance and a clear
  * clock-skew error; chain continuity; split-view detection), fall back to a
  * persisted cache and then to a fallback list shipped with the build, keep
