@@ -590,7 +590,10 @@ export async function fetchFromSource(
         checked: false,
         reason: "no list held before",
       };
-      let via: SourceAnswer["via"] = got.diff ? "diff" : "full";
+      // An earlier list taken for its co-signatures came in full.
+      let via: SourceAnswer["via"] = got.diff && !cosignatureFallback
+        ? "diff"
+        : "full";
       let { held: next, signers } = v;
       if (held !== undefined) {
         if (n < heldEpoch!) throw rollback(base, n, heldEpoch!);
