@@ -23,7 +23,6 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concat, fromHex, toHex } from "../registry/core/bytes.ts";
@@ -94,31 +93,6 @@ function proof(i: number, sequence: number, nowSeconds: number): Uint8Array {
     unsigned,
     sign(secret, concat(domainTag("uptime_proof"), unsigned)),
   );
-}
-
-/** Bytes per table, its indexes counted with it (SQLite's dbstat). */
-function tableBytes(path: string): Map<string, number> {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    const owners = new Map<string, string>();
-    for (
-      const r of db.prepare(
-        "SELECT name, tbl_name FROM sqlite_schema WHERE type IN ('table', 'index')",
-      ).all() as { name: string; tbl_name: string }[]
-    ) owners.set(r.name, r.tbl_name);
-    const out = new Map<string, number>();
-    for (
-      const r of db.prepare(
-        "SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name",
-      ).all() as { name: string; bytes: number }[]
-    ) {
-      const table = owners.get(r.name) ?? r.name;
-      out.set(table, (out.get(table) ?? 0) + Number(r.bytes));
-    }
-    return out;
-  } finally {
-    db.close();
-  }
 }
 
 function nodeRow(i: number, epoch: number): NodeRow {
@@ -232,7 +206,7 @@ export async function storageRun(
     const lists0 = (await store.read.lists.storage()).storedBytes;
     const file0 = await fileBytes(path);
     const used0 = await store.read.inspect.usedBytes();
-    const tables0 = tableBytes(path);
+    const tables0 = await store.read.inspect.tableBytes();
     const churn = Math.max(1, Math.floor(nodes / 200));
     let seed = 1;
     const pick = () => {
@@ -260,17 +234,13 @@ export async function storageRun(
     const lists1 = (await store.read.lists.storage()).storedBytes;
     const file1 = await fileBytes(path);
     const used1 = await store.read.inspect.usedBytes();
-    const tables1 = tableBytes(path);
+    const tables1 = await store.read.inspect.tableBytes();
     const tables = [...tables1].map(([name, bytes]) => ({
       name,
       bytesPerEpoch: (bytes - (tables0.get(name) ?? 0)) / epochs,
     })).filter((t) => t.bytesPerEpoch !== 0)
       .sort((a, b) => b.bytesPerEpoch - a.bytesPerEpoch);
-    const snapshotDb = new DatabaseSync(path, { readOnly: true });
-    const window = snapshotDb.prepare(
-      "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(encoded)), 0) AS bytes FROM state_snapshots",
-    ).get() as { n: number; bytes: number };
-    snapshotDb.close();
+    const window = await store.read.inspect.snapshotWindow();
     return {
       nodes,
       epochs,
@@ -281,7 +251,7 @@ export async function storageRun(
       fileGrowthPerEpoch: (file1 - file0) / epochs,
       proofsPerEpoch,
       tables,
-      snapshotWindow: { count: Number(window.n), bytes: Number(window.bytes) },
+      snapshotWindow: window,
     };
   } finally {
     await store.close();

@@ -55,7 +55,7 @@ import {
   verifyChain,
   verifyNodeList,
 } from "../core/nodelist.ts";
-import { parseBaseUrl, sleep } from "./api.ts";
+import { parseBaseUrl } from "./api.ts";
 import { ClientError, type SourceFailureReport } from "./client_errors.ts";
 import {
   explainTimeFailure,
@@ -63,7 +63,8 @@ import {
   listLiveness,
   type Liveness,
 } from "./freshness.ts";
-import { randomFloat, type RandomSource } from "./random.ts";
+import type { RandomSource } from "./random.ts";
+import { BIN, request, SourceError } from "./source_request.ts";
 import { cosignatureThreshold, requireCosignatures } from "./witness.ts";
 
 function bytesEqualLength(a: Uint8Array, b: Uint8Array): boolean {
@@ -209,102 +210,6 @@ export interface SourceAnswer {
    * co-signatures and an earlier one (or the held one) was taken instead.
    */
   cosignatureFallback?: { latestEpoch: number; reason: string };
-}
-
-/** A failure of one request to a source; `transient` ones are retried. */
-class SourceError extends Error {
-  readonly code: string;
-  readonly transient: boolean;
-  constructor(code: string, message: string, transient: boolean) {
-    super(message);
-    this.name = "SourceError";
-    this.code = code;
-    this.transient = transient;
-  }
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Uint8Array;
-}
-
-const BIN = "application/octet-stream";
-
-async function request(
-  ctx: FetchContext,
-  url: string,
-  method: "GET" | "HEAD",
-  headers: Record<string, string>,
-  signal: AbortSignal,
-  onDate: (h: Headers) => void,
-): Promise<Answer> {
-  for (let attempt = 0;; attempt++) {
-    if (signal.aborted) throw aborted();
-    let failure: SourceError;
-    try {
-      const res = await ctx.fetch(url, {
-        method,
-        headers,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.timeoutMs)]),
-      });
-      const body = method === "HEAD"
-        ? new Uint8Array()
-        : new Uint8Array(await res.arrayBuffer());
-      onDate(res.headers);
-      if (res.status >= 500 || res.status === 429) {
-        throw new SourceError(
-          `http_${res.status}`,
-          `HTTP ${res.status} from ${url}`,
-          true,
-        );
-      }
-      return { status: res.status, headers: res.headers, body };
-    } catch (e) {
-      if (signal.aborted) throw aborted();
-      failure = e instanceof SourceError ? e : networkFailure(e, url, ctx);
-    }
-    if (!failure.transient || attempt >= ctx.retries) throw failure;
-    const pause = ctx.backoffMs * 2 ** attempt *
-      (0.5 + randomFloat(ctx.random));
-    await sleep(pause, signal);
-  }
-}
-
-function aborted(): SourceError {
-  return new SourceError(
-    "aborted",
-    "cancelled: another source answered first",
-    false,
-  );
-}
-
-function networkFailure(
-  e: unknown,
-  url: string,
-  ctx: FetchContext,
-): SourceError {
-  const name = e instanceof Error ? e.name : "";
-  if (name === "TimeoutError" || name === "AbortError") {
-    return new SourceError(
-      "timeout",
-      `no answer from ${url} within ${ctx.timeoutMs} ms`,
-      true,
-    );
-  }
-  // Deno's fetch says "fetch failed" and puts the reason in `cause`.
-  const cause = e instanceof Error && e.cause instanceof Error
-    ? e.cause.message
-    : "";
-  const msg = [e instanceof Error ? e.message : String(e), cause]
-    .filter((m) => m !== "").join(": ");
-  return new SourceError(
-    "connection",
-    /refused|ECONNREFUSED|os error 111/i.test(msg)
-      ? `connection refused by ${url}`
-      : `cannot reach ${url}: ${msg}`,
-    true,
-  );
 }
 
 /**

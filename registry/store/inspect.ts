@@ -58,6 +58,37 @@ export class InspectStore {
   }
 
   /**
+   * SQLite: bytes per table, its indexes counted with it (the `dbstat`
+   * virtual table), for benchmarks.
+   */
+  async tableBytes(): Promise<Map<string, number>> {
+    const owners = new Map<string, string>();
+    const schema = await sql<{ name: string; tbl_name: string }>`
+      SELECT name, tbl_name FROM sqlite_schema WHERE type IN ('table', 'index')
+    `.execute(this.#db);
+    for (const r of schema.rows) owners.set(r.name, r.tbl_name);
+    const pages = await sql<{ name: string; bytes: number }>`
+      SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name
+    `.execute(this.#db);
+    const out = new Map<string, number>();
+    for (const r of pages.rows) {
+      const table = owners.get(r.name) ?? r.name;
+      out.set(table, (out.get(table) ?? 0) + Number(r.bytes));
+    }
+    return out;
+  }
+
+  /** The state snapshots kept: how many, and their encoded bytes in all. */
+  async snapshotWindow(): Promise<{ count: number; bytes: number }> {
+    const r = await this.#db.selectFrom("state_snapshots")
+      .select((eb) => [
+        eb.fn.countAll<number>().as("count"),
+        sql<number>`COALESCE(SUM(LENGTH(encoded)), 0)`.as("bytes"),
+      ]).executeTakeFirstOrThrow();
+    return { count: Number(r.count), bytes: Number(r.bytes) };
+  }
+
+  /**
    * SQLite: bytes of the database's pages in use (page count less free
    * pages, times the page size), whatever the files' sizes: the data's own
    * growth, for benchmarks.

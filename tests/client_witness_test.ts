@@ -7,14 +7,14 @@
  */
 
 import assert from "node:assert/strict";
-import { signCosignature, splitNodeList } from "../core/nodelist.ts";
-import { createApp } from "../http/app.ts";
-import { ticks } from "../testkit/http.ts";
-import { testKey, type TestNet, testNet } from "../testkit/net.ts";
-import { Client, type ClientOptions } from "./client.ts";
-import { ClientError } from "./client_errors.ts";
-import { seededRandom } from "./random.ts";
-import { MemoryStore } from "./store.ts";
+import { signCosignature, splitNodeList } from "../registry/core/nodelist.ts";
+import { createApp } from "../registry/http/app.ts";
+import { ticks } from "../registry/testkit/http.ts";
+import { testKey, type TestNet, testNet } from "../registry/testkit/net.ts";
+import { Client, type ClientOptions } from "../registry/client/client.ts";
+import { ClientError } from "../registry/client/client_errors.ts";
+import { seededRandom } from "../registry/client/random.ts";
+import { MemoryStore } from "../registry/client/store.ts";
 
 const WITNESSES = [0, 1, 2].map((i) => testKey(`client-witness-${i}`));
 
