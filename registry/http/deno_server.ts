@@ -4,7 +4,7 @@
  * itself (nginx's `client_header_timeout`, `client_body_timeout`,
  * `keepalive_timeout`, `limit_conn`; Caddy's `timeouts`).
  *
- * `Deno.serve` answers about 1.6 times the requests per second of Deno's
+ * `Deno.serve` answers about 1.4 to 1.6 times the requests per second of Deno's
  * `node:http` on the hottest route, the latest list's 304 (bench/RESULTS.md),
  * but it has no header or request timeout, no idle keep-alive timeout and
  * no connection cap (`server.ts` says what was measured), so facing the

@@ -163,7 +163,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: "node|deno",
     default: "node",
     help:
-      "`node`: `node:http` with the slow-client limits below (timeouts, connection caps), for facing the internet; `deno`: `Deno.serve`, about 1.6 times the requests per second on cached lists but none of those limits, only behind a reverse proxy that enforces them (plain HTTP: not with `--tls-cert`, nor with the five limits below)",
+      "`node`: `node:http` with the slow-client limits below (timeouts, connection caps), for facing the internet; `deno`: `Deno.serve`, about 1.4 to 1.6 times the requests per second on cached lists but none of those limits, only behind a reverse proxy that enforces them (plain HTTP: not with `--tls-cert`, nor with the five limits below)",
   },
   {
     flag: "header-timeout-ms",
