@@ -53,6 +53,17 @@ function serve(
   });
 }
 
+/** Two apps over one registry: one served with the fast path (its answers counted), one without. */
+async function servedPair(
+  kind: ServerKind,
+  registry: Parameters<typeof createApp>[0],
+) {
+  const answered = { n: 0 };
+  const fast = await serve(kind, createApp(registry), answered);
+  const slow = await serve(kind, createApp(registry));
+  return { fast, slow, answered };
+}
+
 interface Raw {
   status: number;
   headers: Map<string, string>;
@@ -109,12 +120,7 @@ for (const kind of ["node", "deno"] as const) {
   Deno.test(`fast path (${kind} server): the latest list and health answer as the app does, headers, bodies and counters`, async () => {
     const h = await httpNet();
     const { net } = h;
-    // Two apps over one registry: one served with the fast path, one without.
-    const fastApp = createApp(net.registry);
-    const slowApp = createApp(net.registry);
-    const answered = { n: 0 };
-    const fast = await serve(kind, fastApp, answered);
-    const slow = await serve(kind, slowApp);
+    const { fast, slow, answered } = await servedPair(kind, net.registry);
     try {
       for (let i = 0; i < 3; i++) await activeNode(h, `n${i}`);
       await ticks(net, 2);
@@ -200,11 +206,7 @@ for (const kind of ["node", "deno"] as const) {
       },
     });
     const { net } = h;
-    const fastApp = createApp(net.registry);
-    const slowApp = createApp(net.registry);
-    const answered = { n: 0 };
-    const fast = await serve(kind, fastApp, answered);
-    const slow = await serve(kind, slowApp);
+    const { fast, slow, answered } = await servedPair(kind, net.registry);
     const same = async (
       label: string,
       headers: Record<string, string> = {},
