@@ -35,6 +35,7 @@ import {
 import { PRESETS } from "../registry/core/params.ts";
 import { Registry } from "../registry/registry.ts";
 import { type NodeRow, UNASSIGNED } from "../registry/store/nodes.ts";
+import { seededNodeRow } from "./seed.ts";
 import { openSqliteStore } from "../registry/store/store.ts";
 
 /** One configuration's figures. */
@@ -96,36 +97,15 @@ function proof(i: number, sequence: number, nowSeconds: number): Uint8Array {
 }
 
 function nodeRow(i: number, epoch: number): NodeRow {
-  return {
+  return seededNodeRow(i, {
     pubkey: nodeKey(i).pubkey,
     operator: toHex(sha256(enc.encode(`storage-op-${i}`))),
-    fee_basis_points: 0,
-    requirement: params.stakingRequirement.toString(),
-    status: "active",
-    registered_at: epoch,
-    status_since: epoch,
-    active_since: epoch,
-    credit_base: 0,
-    credit_at_decommission: null,
+    epoch,
     // Proven 16 epochs ago: proofs are accepted again (at most one per
     // 30 minutes) and valid for long enough to come round to every node.
-    last_proof_epoch: epoch - 16,
-    unreachable: 0,
-    reachability_failures: 0,
-    unlock_at: null,
-    locked_until: null,
-    stakes_released_at: null,
-    decommission_count: 0,
-    last_reasons: 0,
-    swarm_id: UNASSIGNED,
-    public_ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-    https_port: 22021,
-    quic_port: 22020,
-    node_version: "11.0.0",
-    storage_version: "2.10.0",
-    last_proof_at: 0,
-    last_proof_received_at: 0,
-  };
+    lastProofEpoch: epoch - 16,
+    lastProofAt: 0,
+  }, params);
 }
 
 async function fileBytes(path: string): Promise<number> {

@@ -25,8 +25,8 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex } from "../registry/core/bytes.ts";
 import { PRESETS } from "../registry/core/params.ts";
 import { Registry } from "../registry/registry.ts";
-import { UNASSIGNED } from "../registry/store/nodes.ts";
 import { openSqliteStore } from "../registry/store/store.ts";
+import { seededNodeRow } from "./seed.ts";
 
 /** What one child measured. */
 export interface TickRun {
@@ -85,36 +85,18 @@ export async function tickRun(
     // Seed: active, proving nodes (as many registrations and proofs leave them).
     await store.transaction(async (tx) => {
       for (let i = 0; i < nodes; i++) {
-        const pubkey = toHex(sha256(new TextEncoder().encode(`tick-${i}`)));
-        await tx.nodes.insert({
-          pubkey,
-          operator: toHex(sha256(new TextEncoder().encode(`op-${i}`))),
-          fee_basis_points: 0,
-          requirement: params.stakingRequirement.toString(),
-          status: "active",
-          registered_at: epoch,
-          status_since: epoch,
-          active_since: epoch,
-          credit_base: 0,
-          credit_at_decommission: null,
-          // Far ahead: stays active through every ordinary tick.
-          last_proof_epoch: epoch + 1_000_000,
-          unreachable: 0,
-          reachability_failures: 0,
-          unlock_at: null,
-          locked_until: null,
-          stakes_released_at: null,
-          decommission_count: 0,
-          last_reasons: 0,
-          swarm_id: UNASSIGNED,
-          public_ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-          https_port: 22021,
-          quic_port: 22020,
-          node_version: "11.0.0",
-          storage_version: "2.10.0",
-          last_proof_at: Math.floor(Date.now() / 1000),
-          last_proof_received_at: Math.floor(Date.now() / 1000),
-        }, []);
+        const now = Math.floor(Date.now() / 1000);
+        await tx.nodes.insert(
+          seededNodeRow(i, {
+            pubkey: toHex(sha256(new TextEncoder().encode(`tick-${i}`))),
+            operator: toHex(sha256(new TextEncoder().encode(`op-${i}`))),
+            epoch,
+            // Far ahead: stays active through every ordinary tick.
+            lastProofEpoch: epoch + 1_000_000,
+            lastProofAt: now,
+          }, params),
+          [],
+        );
       }
     });
     const first = await timed(() => registry.tick());
