@@ -6,6 +6,8 @@
  * @module
  */
 
+import { LoggingProcess } from "../logging_process.ts";
+
 const ROOT = new URL("../..", import.meta.url).pathname;
 
 /** The `start` task's deno arguments (`run`, permissions, script). */
@@ -15,55 +17,17 @@ async function startTaskArgs(): Promise<string[]> {
 }
 
 /** A running registry process. */
-export class RegistryProcess {
-  readonly child: Deno.ChildProcess;
-  /** Parsed log lines. */
-  readonly lines: Record<string, unknown>[] = [];
-  stderr = "";
+export class RegistryProcess extends LoggingProcess {
   url = "";
   port = 0;
-  readonly status: Promise<Deno.CommandStatus>;
-  readonly #output: Promise<void>;
 
   private constructor(args: string[], env: Record<string, string>) {
-    const base: Record<string, string> = { NO_COLOR: "1" };
-    for (const k of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"]) {
-      const v = Deno.env.get(k);
-      if (v !== undefined) base[k] = v;
-    }
-    const child = new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: ROOT,
-      env: { ...base, ...env },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.child = child;
-    this.status = child.status;
-    const decoder = new TextDecoder();
-    const out = (async () => {
-      let buffer = "";
-      for await (const chunk of child.stdout) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let i;
-        while ((i = buffer.indexOf("\n")) >= 0) {
-          try {
-            this.lines.push(JSON.parse(buffer.slice(0, i)));
-          } catch {
-            // Not a log line.
-          }
-          buffer = buffer.slice(i + 1);
-        }
-      }
-    })();
-    const err = (async () => {
-      for await (const chunk of child.stderr) {
-        this.stderr += decoder.decode(chunk, { stream: true });
-      }
-    })();
-    this.#output = Promise.all([out, err]).then(() => {});
+    super(args, env);
+  }
+
+  /** The process's exit status, once it exits. */
+  get status(): Promise<Deno.CommandStatus> {
+    return this.exit;
   }
 
   /** Start one and wait (at most `timeoutMs`) for its `listening` line. */
@@ -73,8 +37,6 @@ export class RegistryProcess {
     timeoutMs = 60_000,
   ): Promise<RegistryProcess> {
     const p = new RegistryProcess([...await startTaskArgs(), ...args], env);
-    let exited = false;
-    p.status.then(() => exited = true);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const listening = p.lines.find((l) => l.msg === "listening");
@@ -83,7 +45,8 @@ export class RegistryProcess {
         p.port = Number(listening.port);
         return p;
       }
-      if (exited || Date.now() > deadline) {
+      if (p.exited || Date.now() > deadline) {
+        const exited = p.exited;
         await p.kill();
         throw new Error(
           `the registry did not start (${
@@ -103,28 +66,8 @@ export class RegistryProcess {
   }
 
   /** `kill -9`, and wait for it. */
-  async kill(): Promise<void> {
-    try {
-      this.child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    await this.status;
-    await this.#output;
-  }
-
-  /** SIGTERM, and wait (bounded) for a clean exit; returns its status code. */
-  async stop(timeoutMs = 15_000): Promise<number> {
-    try {
-      this.child.kill("SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    const timer = setTimeout(() => this.kill(), timeoutMs);
-    const s = await this.status;
-    clearTimeout(timer);
-    await this.#output;
-    return s.code;
+  kill(): Promise<void> {
+    return this.kill9();
   }
 }
 
